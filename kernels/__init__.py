@@ -1,0 +1,46 @@
+"""The hot loops: Cython kernels, with a NumPy reference of identical behaviour.
+
+``kernels.backend`` is the compiled module set, or ``kernels.reference`` when the
+environment variable ``LABSIM_PURE_PYTHON=1`` asks for it on purpose. There is no silent
+fallback: a missing extension raises an ImportError that says how to build it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import reference
+
+__all__ = ["backend", "reference", "pure_python", "load_backend"]
+
+
+class _Backend:
+    """Namespace holding one implementation of every kernel."""
+
+    def __init__(self, name: str, **functions):
+        self.name = name
+        self.__dict__.update(functions)
+
+
+def pure_python() -> bool:
+    """True when ``LABSIM_PURE_PYTHON=1`` selects the NumPy reference."""
+    return os.environ.get("LABSIM_PURE_PYTHON", "") == "1"
+
+
+def load_backend(pure: bool | None = None) -> _Backend:
+    """Return the kernels to use: compiled ones, or the reference when ``pure``."""
+    if pure if pure is not None else pure_python():
+        return _Backend("reference", match_job_seekers=reference.match_job_seekers,
+                        retraining_choices=reference.retraining_choices,
+                        retraining_progress=reference.retraining_progress)
+    try:
+        from . import _matching, _retraining
+    except ImportError as exc:
+        raise ImportError(
+            "labsim's Cython kernels are not built. Build them with "
+            "`python -m pip install -e .` (or `python setup.py build_ext --inplace`), "
+            "or set LABSIM_PURE_PYTHON=1 to run the slower NumPy reference on purpose."
+        ) from exc
+    return _Backend("cython", match_job_seekers=_matching.match_job_seekers,
+                    retraining_choices=_retraining.retraining_choices,
+                    retraining_progress=_retraining.retraining_progress)

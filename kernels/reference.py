@@ -1,0 +1,217 @@
+"""Pure-NumPy reference of the kernels, and the counter-based random numbers.
+
+Design (what lives where, as in scikit-learn's ``_loss``):
+
+* ``kernels/_rng.pxd``      the SplitMix64 hash, inline C, for the Cython kernels;
+* ``kernels/_matching.pyx`` and ``kernels/_retraining.pyx`` the hot loops (no allocation,
+  no Python objects, ``nogil``);
+* this module             the same functions in NumPy, with identical signatures and
+  identical results, bit for bit. ``LABSIM_PURE_PYTHON=1`` runs the model on it.
+
+Random numbers are a pure function of (seed, month, stage, persistent agent id, draw
+number): ``uniform(stream_key(seed, month, stage), ids, draw)``. Nothing depends on a
+row index, so results are the same whatever the order of processing or row layout.
+
+Example:
+    >>> key = stream_key(seed=7, month=3, stage=1)
+    >>> u = uniform(key, np.array([10, 11], dtype=np.int64), 0)
+    >>> bool(((0 <= u) & (u < 1)).all()), u[0] == uniform(key, np.array([10]), 0)[0]
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "stream_key", "mix64", "uniform", "tiebreak",
+    "match_job_seekers", "retraining_choices", "retraining_progress",
+]
+
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_C1 = 0xBF58476D1CE4E5B9
+_C2 = 0x94D049BB133111EB
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53: 53 random bits -> [0, 1), exact
+
+
+def _mix_int(x: int) -> int:
+    x = (x + _GOLDEN) & _MASK
+    x = ((x ^ (x >> 30)) * _C1) & _MASK
+    x = ((x ^ (x >> 27)) * _C2) & _MASK
+    return x ^ (x >> 31)
+
+
+def stream_key(seed: int, month: int, stage: int) -> int:
+    """The 64-bit key of one random stream: a hash of (seed, month, stage)."""
+    key = _mix_int(int(seed) & _MASK)
+    key = _mix_int(key ^ (int(month) & _MASK))
+    return _mix_int(key ^ (int(stage) & _MASK))
+
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser on a uint64 array (wraps modulo 2**64, as C does)."""
+    x = x + np.uint64(_GOLDEN)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(_C1)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(_C2)
+    return x ^ (x >> np.uint64(31))
+
+
+def _hash(key: int, ids, draw) -> np.ndarray:
+    ids = np.asarray(ids).astype(np.uint64)
+    h = mix64(np.uint64(key) ^ ids)
+    return mix64(h ^ np.asarray(draw).astype(np.uint64))
+
+
+def uniform(key: int, ids, draw) -> np.ndarray:
+    """Uniform [0, 1) draws for agents ``ids`` (broadcasts with ``draw``), float64."""
+    return (_hash(key, ids, draw) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+
+def tiebreak(key: int, ids, draw) -> np.ndarray:
+    """A uint64 hash used to rank equals without any dependence on order."""
+    return _hash(key, ids, draw)
+
+
+# -----------------------------------------------------------------------------------------
+# Matching
+
+
+def match_job_seekers(key, seeker_id, seeker_region, seeker_group, seeker_occupation,
+                      seeker_skill, seeker_reservation, region_cdf, switch_share, n_groups,
+                      bucket_start, vacancy_id, vacancy_occupation, vacancy_group,
+                      vacancy_skill, vacancy_wage, n_applications, n_rounds, hired_vacancy):
+    """Decentralised search and matching with a few applications per seeker.
+
+    Each round, every seeker not yet hired sends ``n_applications`` applications. For
+    each one it picks a region (row ``seeker_region`` of ``region_cdf``: own region most
+    likely, others decaying with distance), an occupation group (its own, or with
+    probability ``switch_share`` any of ``n_groups``), draws two open vacancies of that
+    (region, group) bucket and applies to the better paid (wage-directed search). It
+    applies only where it qualifies (required skill <= own skill) and the wage is at
+    least its reservation wage. Each vacancy offers the job to its best applicant
+    (same occupation > same group > other; then a hash; then the lower id), and each
+    seeker takes its best-paid offer (ties: lower vacancy index).
+
+    Args (S seekers, V vacancies sorted by bucket = region * n_groups + group):
+        key: stream key of (seed, month, matching stage).
+        seeker_*: int64 id; int32 region, group, occupation, skill; float64 reservation
+            wage (tenge/month).
+        region_cdf: float64 (R, R), cumulative; the last column is exactly 1.
+        bucket_start: int64 (R * n_groups + 1): CSR offsets into the vacancy arrays.
+        vacancy_*: int64 id; int32 occupation, group, skill; float64 wage.
+        hired_vacancy: OUT int64 (S): index of the vacancy taken, or -1.
+
+    Invariants: a vacancy is filled at most once; a seeker is hired at most once; nobody
+    is hired below the reservation wage or above their skill.
+    """
+    S, V = len(seeker_id), len(vacancy_id)
+    hired_vacancy[:] = -1
+    if S == 0 or V == 0:
+        return
+    filled = np.zeros(V, dtype=bool)
+    draws_per_round = 4 * n_applications
+    ids64 = seeker_id.astype(np.int64)
+    for rnd in range(n_rounds):
+        active = np.flatnonzero(hired_vacancy < 0)
+        if active.size == 0:
+            break
+        base = rnd * draws_per_round
+        draw = base + np.arange(draws_per_round, dtype=np.int64)
+        u = uniform(key, ids64[active][:, None], draw[None, :]).reshape(
+            active.size, n_applications, 4)
+        cdf = region_cdf[seeker_region[active]]                      # (A, R)
+        region = (u[:, :, 0:1] >= cdf[:, None, :]).sum(axis=2)       # first d with u < cdf
+        own = seeker_group[active][:, None].astype(np.int64)
+        ug = u[:, :, 1]
+        switched = ug < switch_share
+        if switch_share > 0:
+            other = np.minimum(((ug / switch_share) * n_groups).astype(np.int64), n_groups - 1)
+            group = np.where(switched, other, own)
+        else:
+            group = np.broadcast_to(own, ug.shape)
+        bucket = region * n_groups + group
+        start = bucket_start[bucket]
+        size = bucket_start[bucket + 1] - start
+        has = size > 0
+        v1 = start + (u[:, :, 2] * size).astype(np.int64)
+        v2 = start + (u[:, :, 3] * size).astype(np.int64)
+        v1 = np.where(has, v1, 0)
+        v2 = np.where(has, v2, 0)
+        w1, w2 = vacancy_wage[v1], vacancy_wage[v2]
+        v = np.where((w1 > w2) | ((w1 == w2) & (v1 <= v2)), v1, v2)
+        skill = seeker_skill[active][:, None]
+        res = seeker_reservation[active][:, None]
+        ok = has & (vacancy_skill[v] <= skill) & (vacancy_wage[v] >= res) & ~filled[v]
+        rows, cols = np.nonzero(ok)
+        if rows.size == 0:
+            continue
+        app_seeker = active[rows]
+        app_vac = v[rows, cols]
+        occ_s = seeker_occupation[app_seeker]
+        fit = np.where(vacancy_occupation[app_vac] == occ_s, 2,
+                       np.where(vacancy_group[app_vac] == seeker_group[app_seeker], 1, 0))
+        tb = tiebreak(key, ids64[app_seeker], vacancy_id[app_vac].astype(np.uint64)
+                      + np.uint64(rnd))
+        sid = ids64[app_seeker]
+        order = np.lexsort((sid, ~tb, -fit, app_vac))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = app_vac[order][1:] != app_vac[order][:-1]
+        winners = order[first]
+        offer_seeker = app_seeker[winners]
+        offer_vac = app_vac[winners]
+        order2 = np.lexsort((offer_vac, -vacancy_wage[offer_vac], offer_seeker))
+        first2 = np.ones(order2.size, dtype=bool)
+        first2[1:] = offer_seeker[order2][1:] != offer_seeker[order2][:-1]
+        take = order2[first2]
+        hired_vacancy[offer_seeker[take]] = offer_vac[take]
+        filled[offer_vac[take]] = True
+
+
+# -----------------------------------------------------------------------------------------
+# Retraining
+
+
+def retraining_choices(key, candidate_id, expected_gain, private_cost, take_up, wants):
+    """Who, among unemployed candidates, wants to enrol this month.
+
+    A candidate wants to enrol when the expected gain (tenge, discounted) exceeds the
+    private cost, and then with probability ``take_up`` this month (inertia).
+
+    Args:
+        key: stream key of (seed, month, retraining-choice stage).
+        candidate_id: int64 (C); expected_gain, private_cost: float64 (C), tenge.
+        take_up: float, monthly probability of acting on a paying course.
+        wants: OUT uint8 (C): 1 if the candidate applies for a seat.
+    """
+    u = uniform(key, candidate_id.astype(np.int64), 0)
+    wants[:] = ((expected_gain > private_cost) & (u < take_up)).astype(np.uint8)
+
+
+def retraining_progress(key, trainee_id, months_left, dropout_rate, target_cdf,
+                        new_skill, outcome, target_occupation):
+    """Advance trainees by one month.
+
+    Each trainee drops out with probability ``dropout_rate``; otherwise one month of the
+    course is done, and a trainee with no months left completes. A graduate's new
+    occupation is drawn from row ``new_skill`` of ``target_cdf`` (growing, less exposed
+    occupations open to that skill).
+
+    Args:
+        key: stream key of (seed, month, retraining-progress stage).
+        trainee_id: int64 (T); months_left: int32 (T), before this month.
+        dropout_rate: float, monthly.
+        target_cdf: float64 (3, O), cumulative over occupations, last column exactly 1.
+        new_skill: int32 (T), the skill a graduate will have.
+        outcome: OUT int8 (T): 0 continues, 1 completes, 2 drops out.
+        target_occupation: OUT int32 (T): occupation of graduates, -1 otherwise.
+    """
+    ids = trainee_id.astype(np.int64)
+    u_drop = uniform(key, ids, 0)
+    u_occ = uniform(key, ids, 1)
+    drop = u_drop < dropout_rate
+    done = ~drop & (months_left <= 1)
+    outcome[:] = np.where(drop, 2, np.where(done, 1, 0)).astype(np.int8)
+    cdf = target_cdf[new_skill]
+    occ = (u_occ[:, None] >= cdf).sum(axis=1)
+    target_occupation[:] = np.where(done, np.minimum(occ, target_cdf.shape[1] - 1), -1)

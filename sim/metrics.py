@@ -1,0 +1,132 @@
+"""Reporters: one fused statistics pass per month, model reporters, the region table.
+
+:func:`market_statistics` makes one grouped count over region x skill x status (and
+sums of wages), from which every reporter and every stage that reads market conditions
+(wages, retraining, migration) takes its figures. Counts that leave the model are in
+persons represented (agents / scale); money in tenge per month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .population import Status
+
+__all__ = ["market_statistics", "MODEL_REPORTERS", "model_reporters", "region_frame",
+           "migration_frame"]
+
+MODEL_REPORTERS = (
+    "unemployment_rate", "unemployment_low", "unemployment_mid", "unemployment_high",
+    "employed", "unemployed", "retraining", "vacancies", "long_term_unemployed",
+    "mean_wage", "wage_low", "wage_mid", "wage_high", "skill_premium", "automation_share",
+    "displaced_total", "new_jobs_total", "retrained_total", "migrants_total",
+    "fiscal_cost", "spend_benefits", "spend_training", "spend_subsidies", "revenue_robot_tax",
+)
+
+
+def market_statistics(model) -> dict[str, np.ndarray]:
+    """Counts (agents) and wage sums by region x skill x status, in one pass."""
+    w = model.workers
+    n_r = model.n_regions
+    key = (w.region.astype(np.int64) * 3 + w.skill) * 4 + w.status
+    size = n_r * 12
+    counts = np.bincount(key, minlength=size).reshape(n_r, 3, 4).astype(np.float64)
+    wage_sum = np.bincount(key, weights=w.wage, minlength=size).reshape(n_r, 3, 4)
+    employees = counts[:, :, Status.EMPLOYED]
+    employed = employees + counts[:, :, Status.SELF_EMPLOYED]
+    unemployed = counts[:, :, Status.UNEMPLOYED]
+    labour_force = employed + unemployed
+    unemployed_mask = w.status == Status.UNEMPLOYED
+    long_term = np.count_nonzero(
+        unemployed_mask & (model.month - w.unemployed_since.astype(np.int32) >= 12))
+    national_mean = wage_sum[:, :, Status.EMPLOYED].sum(axis=0) / np.maximum(employees.sum(0), 1)
+    mean_rs = np.divide(wage_sum[:, :, Status.EMPLOYED], employees,
+                        out=np.zeros((n_r, 3)), where=employees > 0)
+    # Cells without employees borrow the national mean for the skill, scaled by region.
+    fallback = national_mean[None, :] * model.region_wage_index[:, None]
+    mean_rs = np.where(employees > 0, mean_rs, fallback)
+    return {
+        "counts": counts,
+        "wage_sum_employees_rs": wage_sum[:, :, Status.EMPLOYED],
+        "employees_rs": employees,
+        "employed_rs": employed,
+        "unemployed_rs": unemployed,
+        "labour_force_r": labour_force.sum(axis=1),
+        "unemployment_rate_rs": np.divide(unemployed, labour_force,
+                                          out=np.zeros((n_r, 3)), where=labour_force > 0),
+        "mean_wage_rs": mean_rs,
+        "long_term_unemployed": long_term,
+    }
+
+
+def model_reporters(model) -> dict[str, float]:
+    """The reporters of DESIGN.md for the current month (persons, tenge, fractions)."""
+    s, persons = model.market, model.persons_per_agent
+    employed = s["employed_rs"].sum(axis=0)
+    unemployed = s["unemployed_rs"].sum(axis=0)
+    lf = employed + unemployed
+    employees = s["employees_rs"].sum(axis=0)
+    wage_by_skill = np.divide(s["wage_sum_employees_rs"].sum(axis=0), employees,
+                              out=np.zeros(3), where=employees > 0)
+    total_lf = lf.sum()
+    out = {
+        "unemployment_rate": float(unemployed.sum() / total_lf) if total_lf else 0.0,
+        "unemployment_low": float(unemployed[0] / lf[0]) if lf[0] else 0.0,
+        "unemployment_mid": float(unemployed[1] / lf[1]) if lf[1] else 0.0,
+        "unemployment_high": float(unemployed[2] / lf[2]) if lf[2] else 0.0,
+        "employed": float(employed.sum() * persons),
+        "unemployed": float(unemployed.sum() * persons),
+        "retraining": float(s["counts"][:, :, Status.RETRAINING].sum() * persons),
+        "vacancies": float(model.firms.vacancies[model.firms.active].sum() * persons),
+        "long_term_unemployed": float(s["long_term_unemployed"] * persons),
+        "mean_wage": float(s["wage_sum_employees_rs"].sum() / max(employees.sum(), 1.0)),
+        "wage_low": float(wage_by_skill[0]),
+        "wage_mid": float(wage_by_skill[1]),
+        "wage_high": float(wage_by_skill[2]),
+        "skill_premium": float(wage_by_skill[2] / wage_by_skill[0]) if wage_by_skill[0] else 0.0,
+        "automation_share": float(model.automation_share()),
+        "displaced_total": float(model.displaced_total * persons),
+        "new_jobs_total": float(model.new_jobs_total * persons),
+        "retrained_total": float(model.retrained_total * persons),
+        "migrants_total": float(model.migrants_total * persons),
+    }
+    out.update({k: float(v) for k, v in model.accounts.items()})
+    return out
+
+
+def region_frame(model) -> pd.DataFrame:
+    """One row per region: labour force, employment, unemployment, wages, automation."""
+    s, persons = model.market, model.persons_per_agent
+    f, w = model.firms, model.workers
+    n_r = model.n_regions
+    employed = s["employed_rs"].sum(axis=1)
+    lf = s["labour_force_r"]
+    employees = s["employees_rs"].sum(axis=1)
+    active = f.active
+    vacancies = np.bincount(f.region[active], weights=f.vacancies[active], minlength=n_r)
+    automated = np.bincount(f.region, weights=f.automated_routine + f.automated_genai,
+                            minlength=n_r)
+    exposed = np.bincount(f.region, weights=f.exposed_positions, minlength=n_r)
+    working = w.status <= Status.SELF_EMPLOYED
+    risky = np.bincount(w.region[working], weights=model.economy.at_risk[w.occupation[working]],
+                        minlength=n_r)
+    return pd.DataFrame({
+        "region": list(model.region_names),
+        "labour_force": lf * persons,
+        "employed": employed * persons,
+        "unemployment_rate": np.divide(lf - employed, lf, out=np.zeros(n_r), where=lf > 0),
+        "mean_wage": np.divide(s["wage_sum_employees_rs"].sum(axis=1), employees,
+                               out=np.zeros(n_r), where=employees > 0),
+        "vacancies": vacancies * persons,
+        "automation_share": np.divide(automated, exposed, out=np.zeros(n_r), where=exposed > 0),
+        "at_risk_share": np.divide(risky, employed, out=np.zeros(n_r), where=employed > 0),
+    })
+
+
+def migration_frame(model) -> pd.DataFrame:
+    """Cumulative moves between regions, long form: origin, destination, persons."""
+    o, d = np.nonzero(model.migration_counts)
+    names = np.asarray(model.region_names, dtype=object)
+    return pd.DataFrame({"origin": names[o], "destination": names[d],
+                         "persons": model.migration_counts[o, d] * model.persons_per_agent})

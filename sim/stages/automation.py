@@ -1,0 +1,101 @@
+"""Stage 3, automation: firms adopt routine automation and generative AI where it pays.
+
+Every at-risk occupation belongs to one channel: generative AI when ``p_genai >=
+p_auto`` (the "replaceable by generative AI" jobs of target A5), routine automation
+otherwise. Each month a firm weighs, per channel, the monthly running cost of a
+replacing technology (falling at the channel's annual rate, times ``1 + robot_tax``)
+against the wages of its exposed workers::
+
+    saving_f = sum_i p_i * (wage_i - cost)      over exposed workers with wage_i > cost
+    hazard_f = max_hazard * (1 - exp(-(saving_f / exposed_wage_bill_f) / saving_scale))
+
+so adoption is gradual, comes first where wages are high (big cities, oil, finance),
+and is slowed by low wages or a robot tax (C1, C2). An adopting firm automates a share
+``adoption_step * p_i`` of the exposed jobs that pay more than the technology costs;
+those workers are displaced. The firm's productivity rises with its automation level,
+and it opens ``new_job_ratio`` complementary jobs per position automated (C3): mostly
+high-skill, low-exposure occupations of its sector and the new occupations. The ratio
+is an assumption, not derived: the model has no goods-demand side.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import Status
+from ..randomness import Stream, uniform_for
+from .separations import separate
+
+__all__ = ["automation", "technology_cost", "CHANNELS"]
+
+CHANNELS = ("routine", "genai")
+
+
+def technology_cost(model, channel: str, taxed: bool = True) -> float:
+    """Monthly running cost of automating one position, tenge, at the current month."""
+    auto = model.scenario.params["automation"]
+    if channel == "routine":
+        cost, decline = auto["routine_cost"], model.automation_cost_decline
+    else:
+        cost, decline = auto["genai_cost"], model.ai_cost_decline
+    cost *= (1.0 - decline) ** (model.month / 12.0)
+    return cost * (1.0 + model.robot_tax) if taxed else cost
+
+
+def _channel_active(model, channel: str) -> bool:
+    if channel == "routine":
+        return model.mechanisms["automation"]
+    start = model.scenario.params["automation"]["genai_start_month"]
+    return model.mechanisms["genai"] and model.month >= start
+
+
+def automation(model) -> None:
+    """Adoption decisions, displacement and complementary job creation."""
+    auto = model.scenario.params["automation"]
+    w, f, eco = model.workers, model.firms, model.economy
+    employees = np.flatnonzero(w.status == Status.EMPLOYED)
+    occupation = w.occupation[employees]
+    n_firms = len(f)
+    for c, channel in enumerate(CHANNELS):
+        if not _channel_active(model, channel):
+            continue
+        in_channel = model.channel_of_occupation[occupation] == c
+        rows = employees[in_channel]
+        if rows.size == 0:
+            continue
+        cost = technology_cost(model, channel)
+        p = model.channel_exposure[w.occupation[rows]]
+        wage = w.wage[rows]
+        firm = w.firm[rows]
+        bill = np.bincount(firm, weights=p * wage, minlength=n_firms)
+        saving = np.bincount(firm, weights=p * np.maximum(wage - cost, 0.0), minlength=n_firms)
+        relative = np.divide(saving, bill, out=np.zeros(n_firms), where=bill > 0)
+        hazard = auto["max_adoption_hazard"] * (1.0 - np.exp(-relative / auto["hazard_saving_scale"]))
+        candidates = np.flatnonzero(hazard > 0)
+        if candidates.size == 0:
+            continue
+        u = uniform_for(model.seed, model.month, Stream.AUTOMATION_ADOPTION, candidates, c)
+        adopting = np.zeros(n_firms, dtype=bool)
+        adopting[candidates[u < hazard[candidates]]] = True
+        model.adoptions_total += int(adopting.sum())
+        model.ever_automated[adopting] = True
+        exposed = adopting[firm] & (wage > cost)
+        if not exposed.any():
+            continue
+        rows, p = rows[exposed], p[exposed]
+        u = uniform_for(model.seed, model.month, Stream.AUTOMATION_DISPLACEMENT, w.worker_id[rows], c)
+        displaced = rows[u < auto["adoption_step"] * p]
+        if displaced.size == 0:
+            continue
+        per_firm = np.bincount(w.firm[displaced], minlength=n_firms).astype(np.float64)
+        separate(model, displaced)
+        w.displaced[displaced] = True
+        automated = f.automated_routine if channel == "routine" else f.automated_genai
+        automated += per_firm
+        f.complementary_jobs[:] += model.new_job_ratio * per_firm
+        model.displaced_total += displaced.size
+        model.new_jobs_total += model.new_job_ratio * displaced.size
+    level = np.divide(f.automated_routine + f.automated_genai, f.exposed_positions,
+                      out=np.zeros(n_firms), where=f.exposed_positions > 0)
+    f.productivity[:] = 1.0 + model.scenario.params["wages"]["automation_productivity_gain"] \
+        * np.minimum(level, 1.0)

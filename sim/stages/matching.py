@@ -1,0 +1,102 @@
+"""Stage 5, search and matching (the Cython kernel ``match_job_seekers``).
+
+Job seekers are the unemployed (graduates of retraining among them) and, on a rotation
+by worker id, ``on_the_job_search_rate`` of the employed. A seeker applies to a few
+vacancies chosen by region (own region most likely, others decaying with shortest-path
+distance), occupation group and wage; firms rank applicants by fit; a seeker takes the
+best offer at or above the reservation wage. The reservation wage of the unemployed is
+``reservation_wage_ratio`` x last wage, decaying each month of unemployment, and never
+below the benefit they would give up (``unemployment_benefit``); the employed need
+10 % more than they earn. A hire in another region is a job-led migration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import Status
+from .separations import next_separation_month
+
+__all__ = ["matching", "reservation_wages", "job_seekers"]
+
+_MOVE_PREMIUM = 1.10
+
+
+def reservation_wages(model, rows: np.ndarray) -> np.ndarray:
+    """Reservation wage, tenge/month, of workers ``rows``."""
+    w, m = model.workers, model.scenario.params["matching"]
+    employed = w.status[rows] <= Status.SELF_EMPLOYED
+    months = np.maximum(model.month - w.unemployed_since[rows].astype(np.int64), 0)
+    decayed = m["reservation_wage_ratio"] * w.last_wage[rows] * m["reservation_wage_decay"] ** months
+    benefit = np.where(months < model.benefit_months,
+                       model.unemployment_benefit * w.last_wage[rows], 0.0)
+    return np.where(employed, w.wage[rows] * _MOVE_PREMIUM, np.maximum(decayed, benefit))
+
+
+def job_seekers(model) -> np.ndarray:
+    """Rows of this month's job seekers, in worker-id order."""
+    w = model.workers
+    rate = model.scenario.params["matching"]["on_the_job_search_rate"]
+    unemployed = w.status == Status.UNEMPLOYED
+    if rate > 0:
+        period = max(int(round(1.0 / rate)), 1)
+        on_the_job = (w.status == Status.EMPLOYED) & ((w.worker_id + model.month) % period == 0)
+        unemployed |= on_the_job
+    rows = np.flatnonzero(unemployed)
+    return rows[np.argsort(w.worker_id[rows], kind="stable")]
+
+
+def matching(model) -> None:
+    """Run the matching kernel and apply the hires."""
+    w, f, eco = model.workers, model.firms, model.economy
+    vac = model.vacancy_table
+    seekers = job_seekers(model)
+    if seekers.size == 0 or vac["vacancy_id"].size == 0:
+        return
+    m = model.scenario.params["matching"]
+    occupation = w.occupation[seekers]
+    hired = np.empty(seekers.size, dtype=np.int64)
+    model.kernels.match_job_seekers(
+        model.stream_key("MATCHING"),
+        w.worker_id[seekers].astype(np.int64),
+        w.region[seekers].astype(np.int32),
+        eco.isco_group[occupation].astype(np.int32),
+        occupation.astype(np.int32),
+        w.skill[seekers].astype(np.int32),
+        reservation_wages(model, seekers).astype(np.float64),
+        model.application_region_cdf, float(m["occupation_switch_share"]), 10,
+        vac["bucket_start"], vac["vacancy_id"], vac["occupation"], vac["group"], vac["skill"],
+        vac["wage"], int(m["applications"]), 2, hired,
+    )
+    took = hired >= 0
+    rows, v = seekers[took], hired[took]
+    if rows.size == 0:
+        return
+    # Leaving a job (on-the-job movers) frees the old position.
+    movers = rows[w.status[rows] == Status.EMPLOYED]
+    if movers.size:
+        f.employees[:] -= np.bincount(w.firm[movers], minlength=len(f)).astype(np.int32)
+    firm = vac["firm"][v]
+    new_region = vac["region"][v]
+    moved = new_region != w.region[rows]
+    if moved.any():
+        np.add.at(model.migration_counts, (w.region[rows[moved]], new_region[moved]), 1)
+        model.migrants_total += int(moved.sum())
+        model.job_led_migrants_total += int(moved.sum())
+        w.migrant[rows[moved]] = True
+    months_unemployed = model.month - w.unemployed_since[rows].astype(np.int64)
+    was_unemployed = w.status[rows] == Status.UNEMPLOYED
+    w.region[rows] = new_region
+    w.occupation[rows] = vac["occupation"][v]
+    w.sector[rows] = eco.occupation_sector[vac["occupation"][v]]
+    w.status[rows] = np.where(firm >= 0, Status.EMPLOYED, Status.SELF_EMPLOYED)
+    w.firm[rows] = np.where(firm >= 0, firm, -1)
+    w.wage[rows] = vac["wage"][v]
+    w.separation_month[rows] = next_separation_month(model, w.worker_id[rows], w.sector[rows])
+    subsidised = (model.wage_subsidy_low_skill > 0) & (firm >= 0) & was_unemployed \
+        & (w.skill[rows] == 0) & (months_unemployed >= 6)
+    w.subsidy_until[rows] = np.where(subsidised, model.month + 11, -1)
+    at_firm = firm >= 0
+    f.employees[:] += np.bincount(firm[at_firm], minlength=len(f)).astype(np.int32)
+    f.vacancies[:] -= np.bincount(firm[at_firm], minlength=len(f)).astype(np.int32)
+    model.hires_total += rows.size

@@ -1,0 +1,49 @@
+"""Stage 2, separations: exogenous quits and layoffs at each sector's monthly rate.
+
+Each employed or self-employed worker carries the month of their next exogenous
+separation, drawn (geometric, at the sector's monthly rate) when the job starts. A
+constant hazard makes this the same process as a monthly coin flip, but the monthly
+check is one comparison per worker, with no random draw for the whole population.
+Cyclical and automation layoffs happen in the vacancies and automation stages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import Status
+from ..randomness import Stream, geometric_months, uniform_for
+
+__all__ = ["separations", "separate", "next_separation_month"]
+
+
+def next_separation_month(model, ids: np.ndarray, sectors: np.ndarray) -> np.ndarray:
+    """Month of the next exogenous separation for jobs starting now."""
+    u = uniform_for(model.seed, model.month, Stream.SEPARATION, ids)
+    months = geometric_months(u, model.economy.separation_rate[sectors])
+    return np.minimum(model.month + months, 30_000).astype(np.int16)
+
+
+def separate(model, rows: np.ndarray) -> None:
+    """Move workers ``rows`` from a job (or self-employment) into unemployment."""
+    w = model.workers
+    at_firm = rows[w.status[rows] == Status.EMPLOYED]
+    if at_firm.size:
+        model.firms.employees[:] -= np.bincount(
+            w.firm[at_firm], minlength=len(model.firms)).astype(np.int32)
+    w.last_wage[rows] = w.wage[rows]
+    w.wage[rows] = 0.0
+    w.firm[rows] = -1
+    w.status[rows] = Status.UNEMPLOYED
+    w.unemployed_since[rows] = model.month
+    w.subsidy_until[rows] = -1
+    w.separation_month[rows] = 30_000
+
+
+def separations(model) -> None:
+    """Exogenous separations due this month."""
+    w = model.workers
+    rows = np.flatnonzero((w.separation_month <= model.month) & (w.status <= Status.SELF_EMPLOYED))
+    if rows.size:
+        model.separations_total += rows.size
+        separate(model, rows)

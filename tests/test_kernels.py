@@ -1,0 +1,395 @@
+"""The Cython kernels reproduce ``kernels.reference`` bit for bit, and keep its invariants.
+
+The compiled modules are imported directly: if they are not built, this file fails to
+import (it does not skip). Build them with ``python3 setup.py build_ext --inplace``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import kernels
+from kernels import _matching, _retraining, reference
+
+# The reference computes the switched-to group for every application and masks it
+# afterwards: with a tiny switch_share, ug / switch_share of the unswitched ones overflows
+# and the cast to int64 warns (the values are discarded; results are unaffected).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:(invalid value encountered in cast|overflow encountered in):RuntimeWarning")
+
+# No example database: nothing is written into the working tree.
+FAST = settings(max_examples=60, deadline=None, database=None)
+THOROUGH = settings(max_examples=300, deadline=None, database=None)
+
+UINT64 = st.integers(0, 2**64 - 1)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+# -----------------------------------------------------------------------------------------
+# Valid inputs
+
+
+def _cdf(rng, rows, cols):
+    """Cumulative rows of random weights (some zero), last column exactly 1."""
+    if cols == 0:
+        return np.empty((rows, 0), dtype=np.float64)
+    w = rng.random((rows, cols))
+    w[rng.random((rows, cols)) < 0.25] = 0.0          # flat steps: never-drawn columns
+    w[np.arange(rows), rng.integers(0, cols, rows)] += 0.5   # no all-zero row
+    cdf = np.cumsum(w, axis=1) / w.sum(axis=1, keepdims=True)
+    cdf[:, -1] = 1.0
+    return np.ascontiguousarray(cdf)
+
+
+def _distinct_ids(rng, n, wide):
+    """n distinct int64 ids: small non-negative ones, or anywhere in int64 (negatives
+    and the extremes exercise the reinterpretation as uint64 and its wrap-around)."""
+    if not wide:
+        return rng.permutation(3 * n + 1)[:n].astype(np.int64)
+    ids = rng.integers(INT64_MIN, INT64_MAX, size=n, dtype=np.int64, endpoint=True)
+    extremes = np.array([-1, INT64_MAX, INT64_MIN, 0], dtype=np.int64)
+    k = min(n, int(rng.integers(0, 5)))
+    ids[:k] = extremes[:k]
+    return ids
+
+
+@st.composite
+def markets(draw, max_seekers=40, max_vacancies=40, switch_share=None, n_rounds=None):
+    """Keyword arguments of match_job_seekers (all but hired_vacancy), valid."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n_regions = draw(st.integers(1, 5))
+    n_groups = draw(st.integers(1, 4))
+    S = draw(st.integers(0, max_seekers))
+    V = draw(st.integers(0, max_vacancies))
+    wide_ids = draw(st.booleans())
+    tied = draw(st.booleans())                 # few distinct wages: ties everywhere
+    if switch_share is None:
+        switch_share = draw(st.sampled_from([0.0, 1.0, 0.3])
+                            | st.floats(0.0, 1.0, allow_nan=False))
+    if n_rounds is None:
+        n_rounds = draw(st.integers(1, 3))
+    n_applications = draw(st.integers(1, 4))
+    n_occupations = draw(st.integers(1, 2 * n_groups + 1))
+    # Vacancies crowd into a few regions, so that many buckets are empty.
+    vac_regions = rng.permutation(n_regions)[: int(rng.integers(1, n_regions + 1))]
+
+    seeker_id = _distinct_ids(rng, S, wide_ids)
+    assume(np.unique(seeker_id).size == S)
+    vacancy_id = _distinct_ids(rng, V, wide_ids)
+    assume(np.unique(vacancy_id).size == V)
+
+    wage_levels = np.array([100.0, 200.0, 300.0]) if tied else None
+
+    def wages(n, low, high):
+        if tied:
+            return rng.choice(wage_levels, n)
+        return np.round(rng.uniform(low, high, n), 2)
+
+    region = rng.choice(vac_regions, V).astype(np.int32)
+    group = rng.integers(0, n_groups, V).astype(np.int32)
+    bucket = region.astype(np.int64) * n_groups + group
+    order = np.argsort(bucket, kind="stable")
+    counts = np.bincount(bucket, minlength=n_regions * n_groups)
+    bucket_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return dict(
+        key=draw(UINT64),
+        seeker_id=seeker_id,
+        seeker_region=rng.integers(0, n_regions, S).astype(np.int32),
+        seeker_group=rng.integers(0, n_groups, S).astype(np.int32),
+        seeker_occupation=rng.integers(0, n_occupations, S).astype(np.int32),
+        seeker_skill=rng.integers(0, 3, S).astype(np.int32),
+        seeker_reservation=wages(S, 0.0, 300.0) - (100.0 if tied else 0.0),
+        region_cdf=_cdf(rng, n_regions, n_regions),
+        switch_share=switch_share,
+        n_groups=n_groups,
+        bucket_start=bucket_start,
+        vacancy_id=vacancy_id[order],
+        vacancy_occupation=rng.integers(0, n_occupations, V).astype(np.int32)[order],
+        vacancy_group=group[order],
+        vacancy_skill=rng.integers(0, 3, V).astype(np.int32)[order],
+        vacancy_wage=wages(V, 80.0, 400.0)[order],
+        n_applications=n_applications,
+        n_rounds=n_rounds,
+    )
+
+
+def match(module, market, **changes):
+    """Run ``module.match_job_seekers`` positionally; return hired_vacancy."""
+    m = {**market, **changes}
+    hired = np.full(len(m["seeker_id"]), 12345, dtype=np.int64)   # must be overwritten
+    module.match_job_seekers(
+        m["key"], m["seeker_id"], m["seeker_region"], m["seeker_group"],
+        m["seeker_occupation"], m["seeker_skill"], m["seeker_reservation"],
+        m["region_cdf"], m["switch_share"], m["n_groups"], m["bucket_start"],
+        m["vacancy_id"], m["vacancy_occupation"], m["vacancy_group"], m["vacancy_skill"],
+        m["vacancy_wage"], m["n_applications"], m["n_rounds"], hired)
+    return hired
+
+
+# -----------------------------------------------------------------------------------------
+# Random numbers
+
+
+@THOROUGH
+@given(key=UINT64, ids=st.lists(st.integers(INT64_MIN, INT64_MAX), max_size=50),
+       draw_number=st.integers(INT64_MIN, INT64_MAX) | st.integers(0, 20))
+def test_uniform_draws_from_c_equal_numpy(key, ids, draw_number):
+    ids = np.array(ids, dtype=np.int64)
+    out = np.full(ids.size, np.nan)
+    _matching.uniform_draws(key, ids, draw_number, out)
+    expected = reference.uniform(key, ids, np.int64(draw_number))
+    assert out.tobytes() == expected.astype(np.float64).tobytes()
+    assert ((out >= 0.0) & (out < 1.0)).all()
+
+
+@THOROUGH
+@given(key=UINT64, ids=st.lists(st.integers(INT64_MIN, INT64_MAX), max_size=50),
+       draw_number=st.integers(INT64_MIN, INT64_MAX) | st.integers(0, 20))
+def test_tiebreak_hashes_from_c_equal_numpy(key, ids, draw_number):
+    ids = np.array(ids, dtype=np.int64)
+    out = np.zeros(ids.size, dtype=np.uint64)
+    _matching.hash_draws(key, ids, draw_number, out)
+    assert np.array_equal(out, reference.tiebreak(key, ids, np.int64(draw_number)))
+
+
+def test_uniform_draws_of_a_stream_key_equal_numpy():
+    key = reference.stream_key(seed=7, month=3, stage=1)
+    ids = np.arange(-1000, 1000, dtype=np.int64)
+    out = np.empty(ids.size)
+    for draw_number in range(8):
+        _matching.uniform_draws(key, ids, draw_number, out)
+        assert np.array_equal(out, reference.uniform(key, ids, draw_number))
+
+
+# -----------------------------------------------------------------------------------------
+# Matching: Cython == reference
+
+
+@THOROUGH
+@given(market=markets())
+def test_matching_cython_equals_reference(market):
+    assert np.array_equal(match(_matching, market), match(reference, market))
+
+
+@FAST
+@given(market=markets(max_seekers=300, max_vacancies=200))
+def test_matching_cython_equals_reference_on_crowded_markets(market):
+    assert np.array_equal(match(_matching, market), match(reference, market))
+
+
+@FAST
+@given(market=markets(max_seekers=0))
+def test_matching_with_no_seekers_returns_empty(market):
+    assert match(_matching, market).shape == (0,)
+    assert match(reference, market).shape == (0,)
+
+
+@FAST
+@given(market=markets(max_vacancies=0))
+def test_matching_with_no_vacancies_hires_nobody(market):
+    hired = match(_matching, market)
+    assert (hired == -1).all()
+    assert np.array_equal(hired, match(reference, market))
+
+
+def test_matching_cython_equals_reference_on_a_large_tied_market():
+    """Thousands of applications on few wage levels: many ties at every step."""
+    rng = np.random.default_rng(2024)
+    R, G, S, V = 4, 3, 3000, 1500
+    region = rng.integers(0, R, V).astype(np.int32)
+    group = rng.integers(0, G, V).astype(np.int32)
+    bucket = region.astype(np.int64) * G + group
+    order = np.argsort(bucket, kind="stable")
+    bucket_start = np.concatenate(
+        [[0], np.cumsum(np.bincount(bucket, minlength=R * G))]).astype(np.int64)
+    market = dict(
+        key=reference.stream_key(seed=1, month=2, stage=3),
+        seeker_id=rng.permutation(10 * S)[:S].astype(np.int64),
+        seeker_region=rng.integers(0, R, S).astype(np.int32),
+        seeker_group=rng.integers(0, G, S).astype(np.int32),
+        seeker_occupation=rng.integers(0, 5, S).astype(np.int32),
+        seeker_skill=rng.integers(0, 3, S).astype(np.int32),
+        seeker_reservation=rng.choice([0.0, 100.0, 200.0], S),
+        region_cdf=_cdf(rng, R, R),
+        switch_share=0.2,
+        n_groups=G,
+        bucket_start=bucket_start,
+        vacancy_id=rng.permutation(10 * V)[:V].astype(np.int64)[order],
+        vacancy_occupation=rng.integers(0, 5, V).astype(np.int32)[order],
+        vacancy_group=group[order],
+        vacancy_skill=rng.integers(0, 3, V).astype(np.int32)[order],
+        vacancy_wage=rng.choice([100.0, 200.0, 300.0], V)[order],
+        n_applications=3,
+        n_rounds=3,
+    )
+    hired = match(_matching, market)
+    assert np.array_equal(hired, match(reference, market))
+    assert (hired >= 0).sum() > S // 10          # the test is not vacuous
+
+
+# -----------------------------------------------------------------------------------------
+# Matching: invariants (of the Cython kernel)
+
+
+@THOROUGH
+@given(market=markets())
+def test_a_vacancy_is_filled_at_most_once(market):
+    hired = match(_matching, market)
+    V = len(market["vacancy_id"])
+    taken = hired[hired >= 0]
+    assert ((hired == -1) | ((hired >= 0) & (hired < V))).all()
+    assert np.unique(taken).size == taken.size
+
+
+@FAST
+@given(market=markets(n_rounds=3))
+def test_a_seeker_is_hired_at_most_once_and_keeps_the_job(market):
+    """Hires after r rounds are all still there, unchanged, after r + 1 rounds."""
+    previous = match(_matching, market, n_rounds=0)
+    assert (previous == -1).all()
+    for rounds in (1, 2, 3):
+        hired = match(_matching, market, n_rounds=rounds)
+        was_hired = previous >= 0
+        assert np.array_equal(hired[was_hired], previous[was_hired])
+        previous = hired
+
+
+@THOROUGH
+@given(market=markets())
+def test_nobody_is_hired_below_reservation_wage_or_above_skill(market):
+    hired = match(_matching, market)
+    who = np.flatnonzero(hired >= 0)
+    v = hired[who]
+    assert (market["vacancy_wage"][v] >= market["seeker_reservation"][who]).all()
+    assert (market["vacancy_skill"][v] <= market["seeker_skill"][who]).all()
+
+
+@FAST
+@given(market=markets(switch_share=0.0))
+def test_without_switching_hires_stay_in_the_own_group(market):
+    hired = match(_matching, market)
+    who = np.flatnonzero(hired >= 0)
+    assert np.array_equal(market["vacancy_group"][hired[who]], market["seeker_group"][who])
+
+
+@pytest.mark.parametrize("module", [_matching, reference], ids=["cython", "reference"])
+@THOROUGH
+@given(market=markets(), data=st.data())
+def test_matching_does_not_depend_on_the_order_of_seekers(module, market, data):
+    S = len(market["seeker_id"])
+    perm = np.array(data.draw(st.permutations(range(S))), dtype=np.int64)
+    permuted = dict(market)
+    for name in ("seeker_id", "seeker_region", "seeker_group", "seeker_occupation",
+                 "seeker_skill", "seeker_reservation"):
+        permuted[name] = np.ascontiguousarray(market[name][perm])
+    hired = match(module, market)
+    hired_permuted = match(module, permuted)
+    by_id = dict(zip(market["seeker_id"].tolist(), hired.tolist()))
+    by_id_permuted = dict(zip(permuted["seeker_id"].tolist(), hired_permuted.tolist()))
+    assert by_id == by_id_permuted
+
+
+# -----------------------------------------------------------------------------------------
+# Retraining: Cython == reference
+
+
+@st.composite
+def candidates(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    C = draw(st.integers(0, 60))
+    tied = draw(st.booleans())              # gain == cost happens: must not enrol
+    if tied:
+        gain = rng.choice([0.0, 1000.0, 2000.0], C)
+        cost = rng.choice([0.0, 1000.0, 2000.0], C)
+    else:
+        gain = rng.normal(1000.0, 800.0, C)
+        cost = rng.uniform(0.0, 2000.0, C)
+    take_up = draw(st.sampled_from([0.0, 1.0, 0.25]) | st.floats(0.0, 1.0))
+    ids = rng.integers(INT64_MIN, INT64_MAX, C, dtype=np.int64, endpoint=True)
+    return draw(UINT64), ids, gain, cost, take_up
+
+
+@THOROUGH
+@given(args=candidates())
+def test_retraining_choices_cython_equals_reference(args):
+    key, ids, gain, cost, take_up = args
+    got = np.full(ids.size, 7, dtype=np.uint8)
+    expected = np.full(ids.size, 7, dtype=np.uint8)
+    _retraining.retraining_choices(key, ids, gain, cost, take_up, got)
+    reference.retraining_choices(key, ids, gain, cost, take_up, expected)
+    assert np.array_equal(got, expected)
+    assert not got[gain <= cost].any()
+
+
+@st.composite
+def trainees(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    T = draw(st.integers(0, 60))
+    O = draw(st.integers(0, 8))
+    ids = rng.integers(INT64_MIN, INT64_MAX, T, dtype=np.int64, endpoint=True)
+    if draw(st.booleans()):
+        ids = rng.integers(0, 1000, T).astype(np.int64)
+    months_left = rng.integers(-1, 5, T).astype(np.int32)
+    dropout = draw(st.sampled_from([0.0, 1.0, 0.1]) | st.floats(0.0, 1.0))
+    return (draw(UINT64), ids, months_left, dropout, _cdf(rng, 3, O),
+            rng.integers(0, 3, T).astype(np.int32))
+
+
+@THOROUGH
+@given(args=trainees())
+def test_retraining_progress_cython_equals_reference(args):
+    key, ids, months_left, dropout, target_cdf, new_skill = args
+    T = ids.size
+    got_outcome, got_target = np.full(T, 9, np.int8), np.full(T, 99, np.int32)
+    exp_outcome, exp_target = np.full(T, 9, np.int8), np.full(T, 99, np.int32)
+    _retraining.retraining_progress(key, ids, months_left, dropout, target_cdf, new_skill,
+                                    got_outcome, got_target)
+    reference.retraining_progress(key, ids, months_left, dropout, target_cdf, new_skill,
+                                  exp_outcome, exp_target)
+    assert np.array_equal(got_outcome, exp_outcome)
+    assert np.array_equal(got_target, exp_target)
+    O = target_cdf.shape[1]
+    if O > 0:
+        assert np.array_equal(got_target >= 0, got_outcome == 1)
+        assert (got_target < O).all()
+
+
+# -----------------------------------------------------------------------------------------
+# Backend selection and signatures
+
+
+def test_pure_backend_is_the_reference():
+    backend = kernels.load_backend(pure=True)
+    assert backend.name == "reference"
+    assert backend.match_job_seekers is reference.match_job_seekers
+
+
+def test_compiled_backend_is_cython():
+    backend = kernels.load_backend(pure=False)
+    assert backend.name == "cython"
+    assert backend.match_job_seekers is _matching.match_job_seekers
+    assert backend.retraining_choices is _retraining.retraining_choices
+    assert backend.retraining_progress is _retraining.retraining_progress
+
+
+def test_matching_rejects_arrays_of_inconsistent_lengths():
+    rng = np.random.default_rng(0)
+    S, V = 3, 2
+    args = dict(
+        key=1, seeker_id=np.arange(S, dtype=np.int64),
+        seeker_region=np.zeros(S, np.int32), seeker_group=np.zeros(S, np.int32),
+        seeker_occupation=np.zeros(S, np.int32), seeker_skill=np.zeros(S, np.int32),
+        seeker_reservation=np.zeros(S), region_cdf=_cdf(rng, 1, 1), switch_share=0.0,
+        n_groups=1, bucket_start=np.array([0, V], np.int64),
+        vacancy_id=np.arange(V, dtype=np.int64), vacancy_occupation=np.zeros(V, np.int32),
+        vacancy_group=np.zeros(V, np.int32), vacancy_skill=np.zeros(V, np.int32),
+        vacancy_wage=np.ones(V), n_applications=2, n_rounds=1,
+    )
+    assert (match(_matching, args) >= -1).all()
+    with pytest.raises(ValueError):
+        match(_matching, args, seeker_skill=np.zeros(S - 1, np.int32))
+    with pytest.raises(ValueError):
+        match(_matching, args, bucket_start=np.array([0], np.int64))
