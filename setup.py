@@ -27,4 +27,5 @@ extensions = [
     for name in ("_matching", "_retraining")
 ]
 
-setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES))
+# force=DEBUG: a debug build must regenerate the C, not reuse the release files.
+setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES, force=DEBUG))

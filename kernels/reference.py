@@ -126,7 +126,8 @@ def match_job_seekers(key, seeker_id, seeker_region, seeker_group, seeker_occupa
         ug = u[:, :, 1]
         switched = ug < switch_share
         if switch_share > 0:
-            other = np.minimum(((ug / switch_share) * n_groups).astype(np.int64), n_groups - 1)
+            safe = np.where(switched, ug, 0.0)  # unswitched values are never used
+            other = np.minimum(((safe / switch_share) * n_groups).astype(np.int64), n_groups - 1)
             group = np.where(switched, other, own)
         else:
             group = np.broadcast_to(own, ug.shape)
