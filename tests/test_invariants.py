@@ -1,0 +1,61 @@
+"""Invariants hold through a run, and the checker catches broken states."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.invariants import InvariantError, check_invariants
+from sim.model import LaborMarketModel
+from sim.population import Status
+
+
+def test_invariants_hold_over_two_years(run_model):
+    check_invariants(run_model)  # the fixture checked every month already
+    assert run_model.entrants_total > 0 and run_model.retirees_total > 0
+    assert len(run_model.workers) == (run_model.initial_labour_force_agents
+                                      + run_model.entrants_total - run_model.retirees_total)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_invariants_hold_under_extreme_policies(seed):
+    model = LaborMarketModel(scale=0.001, rng=seed, robot_tax=1.0, unemployment_benefit=0.0,
+                             retraining_subsidy=1.0, retraining_capacity=100.0,
+                             migration_subsidy=1.0, minimum_wage=400_000.0,
+                             wage_subsidy_low_skill=1.0, ai_cost_decline=0.9,
+                             check_invariants=True)
+    model.run(12)
+    assert np.isfinite(list(model.reporters.values())).all()
+
+
+def _broken(mutate):
+    model = LaborMarketModel(scale=0.001, rng=1)
+    mutate(model)
+    with pytest.raises(InvariantError):
+        check_invariants(model)
+
+
+def test_detects_employee_without_firm():
+    def mutate(m):
+        row = np.flatnonzero(m.workers.status == Status.EMPLOYED)[0]
+        m.workers.firm[row] = -1
+    _broken(mutate)
+
+
+def test_detects_wrong_employee_count():
+    _broken(lambda m: m.firms.employees.__setitem__(0, m.firms.employees[0] + 1))
+
+
+def test_detects_nan_wage():
+    _broken(lambda m: m.workers.wage.__setitem__(0, np.nan))
+
+
+def test_detects_firm_in_another_region():
+    def mutate(m):
+        row = np.flatnonzero(m.workers.status == Status.EMPLOYED)[0]
+        m.workers.region[row] = (m.workers.region[row] + 1) % m.n_regions
+    _broken(mutate)
+
+
+def test_detects_uncounted_population_change():
+    _broken(lambda m: m.workers.remove(np.array([0])))
