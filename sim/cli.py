@@ -83,7 +83,7 @@ def _run(args) -> int:
     wall = time.perf_counter() - start
     paths = write_outputs(model, args.out, wall, figures=not args.no_figures)
     r = model.reporters
-    print(f"labsim {__version__}: {model.scenario.name}, scale {model.scale:g} "
+    print(f"labsim {__version__}: {model.scenario_data.name}, scale {model.scale:g} "
           f"({len(model.workers):,} workers), seed {model.seed}, {args.months} months "
           f"to {model.date} in {wall:.1f} s")
     print(f"  unemployment {100 * r['unemployment_rate']:.2f} % (low {100 * r['unemployment_low']:.1f}, "

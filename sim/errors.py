@@ -21,8 +21,8 @@ class ScenarioError(ValueError):
 
     Example:
         >>> err = ScenarioError("kz.toml", "[policies].robot_tax", 2.0, "a number in [0, 1]")
-        >>> str(err)
-        "kz.toml: [policies].robot_tax = 2.0: expected a number in [0, 1]"
+        >>> print(err)
+        kz.toml: [policies].robot_tax = 2.0: expected a number in [0, 1]
     """
 
     def __init__(self, file: str, key: str, value: object, expected: str):

@@ -32,7 +32,7 @@ def write_figures(model, table, out_dir) -> list[Path]:
         ax.plot(table["month"], 100 * table[f"unemployment_{skill}"], label=f"{skill} skill")
     ax.plot(table["month"], 100 * table["unemployment_rate"], "k--", label="all")
     ax.set(xlabel="month", ylabel="unemployment rate, %",
-           title=f"Unemployment by skill ({model.scenario.name}, seed {model.seed})")
+           title=f"Unemployment by skill ({model.scenario_data.name}, seed {model.seed})")
     ax.legend()
     paths.append(_save(fig, out / "unemployment_by_skill.png"))
 

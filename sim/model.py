@@ -77,6 +77,9 @@ class LaborMarketModel(mesa.Model):
             ``sim.policies.PARAMETERS``; None keeps the scenario's value.
         check_invariants: check the state's invariants after every step.
 
+    The validated scenario (tables and behavioural parameters) is ``model.scenario_data``:
+    Mesa 3.5 reserves ``model.scenario`` for its own experiment object.
+
     Raises:
         ScenarioError: any invalid argument or scenario content, before anything is built.
     """
@@ -110,17 +113,17 @@ class LaborMarketModel(mesa.Model):
         for name, value in overrides.items():
             if value is not None:
                 validate_parameter(name, value)
-        self.scenario = load_scenario(scenario)
+        self.scenario_data = load_scenario(scenario)
         super().__init__(rng=run_seed)
         self.seed = run_seed
         self.scale = float(scale)
         self.persons_per_agent = 1.0 / self.scale
-        self.parameters = dict(self.scenario.policies)
+        self.parameters = dict(self.scenario_data.policies)
         self.parameters.update({k: validate_parameter(k, v) for k, v in overrides.items()
                                 if v is not None})
         for name in PARAMETERS:
             setattr(self, name, self.parameters[name])
-        self.mechanisms = dict(self.scenario.mechanisms)
+        self.mechanisms = dict(self.scenario_data.mechanisms)
         self.check_invariants = bool(check_invariants)
         self.kernels = kernels.load_backend()
         self.month = 0
@@ -129,7 +132,7 @@ class LaborMarketModel(mesa.Model):
     # -- construction ---------------------------------------------------------------------
 
     def _build(self) -> None:
-        sc = self.scenario
+        sc = self.scenario_data
         self.economy = eco = Economy.from_scenario(sc)
         self.region_names = tuple(sc.regions["region"])
         self.n_regions = len(self.region_names)
@@ -200,7 +203,7 @@ class LaborMarketModel(mesa.Model):
         self._collect()
 
     def _application_region_cdf(self) -> np.ndarray:
-        m = self.scenario.params["matching"]
+        m = self.scenario_data.params["matching"]
         weights = np.exp(-self.distance_km / m["distance_decay_km"])
         np.fill_diagonal(weights, 0.0)
         weights = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-300)
@@ -240,7 +243,7 @@ class LaborMarketModel(mesa.Model):
 
     def wage_growth_index(self) -> float:
         """Trend productivity growth of pay since month 0."""
-        growth = self.scenario.params["wages"]["productivity_growth"]
+        growth = self.scenario_data.params["wages"]["productivity_growth"]
         return (1.0 + growth) ** (self.month / 12.0)
 
     def automation_share(self) -> float:
@@ -255,7 +258,7 @@ class LaborMarketModel(mesa.Model):
 
     def entrant_skill_shares(self) -> np.ndarray:
         """Entrants' skill mix, with ``education_upgrade`` moved to high skill."""
-        shares = np.asarray(self.scenario.params["population"]["entrant_skill_shares"], float)
+        shares = np.asarray(self.scenario_data.params["population"]["entrant_skill_shares"], float)
         upgrade = min(self.education_upgrade, shares[0] + shares[1])
         lower = shares[:2] * (1.0 - upgrade / (shares[0] + shares[1]))
         return np.array([lower[0], lower[1], shares[2] + upgrade])
@@ -263,7 +266,7 @@ class LaborMarketModel(mesa.Model):
     @property
     def date(self) -> str:
         """Calendar month of the current step, ``YYYY-MM``."""
-        year, month = (int(x) for x in self.scenario.start.split("-"))
+        year, month = (int(x) for x in self.scenario_data.start.split("-"))
         index = year * 12 + month - 1 + self.month
         return f"{index // 12:04d}-{index % 12 + 1:02d}"
 

@@ -26,7 +26,7 @@ def _atomic_write(path: Path, write) -> None:
 def model_table(model) -> pd.DataFrame:
     """The model reporters, one row per month from month 0, with month and date."""
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    year, month = (int(x) for x in model.scenario.start.split("-"))
+    year, month = (int(x) for x in model.scenario_data.start.split("-"))
     start = year * 12 + month - 1
     months = np.arange(len(frame))
     dates = [f"{(start + m) // 12:04d}-{(start + m) % 12 + 1:02d}" for m in months]
@@ -39,8 +39,8 @@ def summary(model, wall_seconds: float | None = None) -> dict:
     """Final indicators, all parameters, the seed and the package version."""
     return {
         "package_version": __version__,
-        "scenario": model.scenario.name,
-        "scenario_sha256": model.scenario.sha256,
+        "scenario": model.scenario_data.name,
+        "scenario_sha256": model.scenario_data.sha256,
         "seed": model.seed,
         "scale": model.scale,
         "months": model.month,

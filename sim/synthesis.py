@@ -122,14 +122,14 @@ class _Cells:
     def __init__(self, counts: np.ndarray, **attrs: np.ndarray):
         keep = counts > 0
         self.counts = counts[keep]
-        self.attrs = {k: v[keep] for k, v in attrs.items()}
+        self.attrs = {k: v[keep].astype(np.int16) for k, v in attrs.items()}
 
     def split(self, name: str, shares: np.ndarray) -> "_Cells":
         """Refine every cell over ``shares.shape[1]`` values of attribute ``name``."""
         alloc = systematic_round(self.counts, shares)
         rows, values = np.nonzero(alloc)
         attrs = {k: v[rows] for k, v in self.attrs.items()}
-        attrs[name] = values
+        attrs[name] = values.astype(np.int16)  # compact: the expanded columns are 9M long
         return _Cells(alloc[rows, values], **attrs)
 
     def expand(self) -> dict[str, np.ndarray]:
@@ -190,11 +190,11 @@ def build_initial_state(scenario, economy, scale: float, seed: int, minimum_wage
     unemployed = _employment_cells(economy, scenario, unemployed_rs, skill_weight).expand()
 
     n_e = len(employed["region"])
-    cols = {k: np.concatenate([employed[k], unemployed[k]]) for k in employed}
+    cols = {k: np.concatenate([employed.pop(k), unemployed.pop(k)]) for k in list(employed)}
     n = len(cols["region"])
     ids = np.arange(n, dtype=np.int64)
     status = np.full(n, Status.UNEMPLOYED, dtype=np.int8)
-    status[:n_e] = np.where(employed["self_employed"] == 1, Status.SELF_EMPLOYED,
+    status[:n_e] = np.where(cols["self_employed"][:n_e] == 1, Status.SELF_EMPLOYED,
                             Status.EMPLOYED)
 
     region_index = scenario.regions["wage_index_approx"].to_numpy(np.float64)
@@ -235,17 +235,19 @@ def build_initial_state(scenario, economy, scale: float, seed: int, minimum_wage
         start += m
 
     # Wages: firm offer x occupation premium x skill premium x individual factor.
+    # (computed in place: at scale 1 each float64 temporary is 72 MB)
     occ = cols["occupation"]
-    z = normal_for(seed, 0, Stream.INIT_WAGE, ids)
-    personal = lognormal_factor(wages["individual_dispersion"], z)
-    job_pay = economy.wage_premium[occ] * skill_premium[cols["skill"]] * personal
-    reference_pay = wages["base"] * region_index[cols["region"]]
-    wage = np.where(is_employee, wage_offer[np.maximum(firm, 0)] * job_pay,
-                    reference_pay * job_pay)
-    wage = np.where(status == Status.SELF_EMPLOYED,
-                    wage * wages["self_employed_income_ratio"], np.maximum(wage, minimum_wage))
+    wage = lognormal_factor(wages["individual_dispersion"],
+                            normal_for(seed, 0, Stream.INIT_WAGE, ids))
+    wage *= economy.wage_premium[occ]
+    wage *= skill_premium[cols["skill"]]
+    wage *= np.where(is_employee, wage_offer[np.maximum(firm, 0)],
+                     wages["base"] * region_index[cols["region"]])
+    self_employed = status == Status.SELF_EMPLOYED
+    wage[self_employed] *= wages["self_employed_income_ratio"]
+    np.maximum(wage, minimum_wage, out=wage, where=~self_employed)
     last_wage = np.maximum(wage, minimum_wage)
-    wage = np.where(status == Status.UNEMPLOYED, 0.0, wage)
+    wage[status == Status.UNEMPLOYED] = 0.0
 
     birth = -_ages_in_months(scenario, seed, ids, cols["age_band"], cols["gender"])
     duration = geometric_months(uniform_for(seed, 0, Stream.INIT_DURATION, ids),

@@ -33,7 +33,7 @@ CHANNELS = ("routine", "genai")
 
 def technology_cost(model, channel: str, taxed: bool = True) -> float:
     """Monthly running cost of automating one position, tenge, at the current month."""
-    auto = model.scenario.params["automation"]
+    auto = model.scenario_data.params["automation"]
     if channel == "routine":
         cost, decline = auto["routine_cost"], model.automation_cost_decline
     else:
@@ -45,13 +45,13 @@ def technology_cost(model, channel: str, taxed: bool = True) -> float:
 def _channel_active(model, channel: str) -> bool:
     if channel == "routine":
         return model.mechanisms["automation"]
-    start = model.scenario.params["automation"]["genai_start_month"]
+    start = model.scenario_data.params["automation"]["genai_start_month"]
     return model.mechanisms["genai"] and model.month >= start
 
 
 def automation(model) -> None:
     """Adoption decisions, displacement and complementary job creation."""
-    auto = model.scenario.params["automation"]
+    auto = model.scenario_data.params["automation"]
     w, f, eco = model.workers, model.firms, model.economy
     employees = np.flatnonzero(w.status == Status.EMPLOYED)
     occupation = w.occupation[employees]
@@ -97,5 +97,5 @@ def automation(model) -> None:
         model.new_jobs_total += model.new_job_ratio * displaced.size
     level = np.divide(f.automated_routine + f.automated_genai, f.exposed_positions,
                       out=np.zeros(n_firms), where=f.exposed_positions > 0)
-    f.productivity[:] = 1.0 + model.scenario.params["wages"]["automation_productivity_gain"] \
+    f.productivity[:] = 1.0 + model.scenario_data.params["wages"]["automation_productivity_gain"] \
         * np.minimum(level, 1.0)

@@ -33,7 +33,7 @@ def enter(model) -> None:
     ``education_upgrade`` toward high skill; the intended occupation follows the month-0
     employment of that skill.
     """
-    pop = model.scenario.params["population"]
+    pop = model.scenario_data.params["population"]
     model._entry_carry += pop["entry_rate"] * model.initial_labour_force_agents / 12.0
     count = int(np.floor(model._entry_carry))
     model._entry_carry -= count
@@ -75,7 +75,7 @@ def renew_firms(model) -> None:
         return
     new_ids = np.arange(len(f), len(f) + reopen.size)
     effect = individual_wage_factor_for(model.seed, model.month, Stream.FIRM_ENTRY, new_ids,
-                                        model.scenario.params["wages"]["firm_dispersion"])
+                                        model.scenario_data.params["wages"]["firm_dispersion"])
     base = f.wage_offer[reopen] / f.firm_effect[reopen]
     f.append(region=f.region[reopen], sector=f.sector[reopen], wage_offer=base * effect,
              firm_effect=effect, labour_demand=net[net >= 1.0] / model.demand_index(

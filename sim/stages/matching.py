@@ -24,7 +24,7 @@ _MOVE_PREMIUM = 1.10
 
 def reservation_wages(model, rows: np.ndarray) -> np.ndarray:
     """Reservation wage, tenge/month, of workers ``rows``."""
-    w, m = model.workers, model.scenario.params["matching"]
+    w, m = model.workers, model.scenario_data.params["matching"]
     employed = w.status[rows] <= Status.SELF_EMPLOYED
     months = np.maximum(model.month - w.unemployed_since[rows].astype(np.int64), 0)
     decayed = m["reservation_wage_ratio"] * w.last_wage[rows] * m["reservation_wage_decay"] ** months
@@ -36,7 +36,7 @@ def reservation_wages(model, rows: np.ndarray) -> np.ndarray:
 def job_seekers(model) -> np.ndarray:
     """Rows of this month's job seekers, in worker-id order."""
     w = model.workers
-    rate = model.scenario.params["matching"]["on_the_job_search_rate"]
+    rate = model.scenario_data.params["matching"]["on_the_job_search_rate"]
     unemployed = w.status == Status.UNEMPLOYED
     if rate > 0:
         period = max(int(round(1.0 / rate)), 1)
@@ -53,7 +53,7 @@ def matching(model) -> None:
     seekers = job_seekers(model)
     if seekers.size == 0 or vac["vacancy_id"].size == 0:
         return
-    m = model.scenario.params["matching"]
+    m = model.scenario_data.params["matching"]
     occupation = w.occupation[seekers]
     hired = np.empty(seekers.size, dtype=np.int64)
     model.kernels.match_job_seekers(

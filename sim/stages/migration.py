@@ -24,7 +24,7 @@ __all__ = ["migration", "destination_utilities"]
 
 def destination_utilities(model, origin: np.ndarray, skill: np.ndarray):
     """Utility of each destination (rows: movers, columns: regions) and the move cost."""
-    m = model.scenario.params["migration"]
+    m = model.scenario_data.params["migration"]
     income = model.market["mean_wage_rs"] * (1.0 - model.market["unemployment_rate_rs"])
     real = np.maximum(income / model.cost_of_living[:, None], 1.0)     # (R, 3)
     lf = np.maximum(model.market["labour_force_r"], 1.0)
@@ -41,7 +41,7 @@ def migration(model) -> None:
     """Stage entry point."""
     if not model.mechanisms["migration"]:
         return
-    w, m = model.workers, model.scenario.params["migration"]
+    w, m = model.workers, model.scenario_data.params["migration"]
     rows = np.flatnonzero(w.status == Status.UNEMPLOYED)
     ids = w.worker_id[rows]
     consider = uniform_for(model.seed, model.month, Stream.MIGRATION_CONSIDER, ids) < m["consider_rate"]

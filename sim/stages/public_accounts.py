@@ -30,7 +30,7 @@ def public_accounts(model) -> None:
     eligible = (months < model.benefit_months) & (last > 0)
     benefits = model.unemployment_benefit * float(last[eligible].sum())
     trainees = int(np.count_nonzero(w.status == Status.RETRAINING))
-    course = model.scenario.params["retraining"]["course_cost"]
+    course = model.scenario_data.params["retraining"]["course_cost"]
     training = trainees * (model.retraining_stipend + model.retraining_subsidy * course)
     subsidised = (w.subsidy_until >= model.month) & (w.status == Status.EMPLOYED)
     wage_subsidy = model.wage_subsidy_low_skill * float(w.wage[subsidised].sum())

@@ -32,7 +32,7 @@ def advance_trainees(model) -> None:
     model.kernels.retraining_progress(
         model.stream_key("RETRAINING_PROGRESS"), w.worker_id[rows].astype(np.int64),
         w.retraining_months_left[rows].astype(np.int32),
-        float(model.scenario.params["retraining"]["dropout_rate"]),
+        float(model.scenario_data.params["retraining"]["dropout_rate"]),
         model.retraining_target_cdf, new_skill, outcome, target)
     going = rows[outcome == 0]
     w.retraining_months_left[going] -= 1
@@ -52,7 +52,7 @@ def advance_trainees(model) -> None:
 
 def expected_gain(model, rows: np.ndarray) -> np.ndarray:
     """Discounted expected earnings gain of retraining, tenge, for workers ``rows``."""
-    w, r = model.workers, model.scenario.params["retraining"]
+    w, r = model.workers, model.scenario_data.params["retraining"]
     region = w.region[rows].astype(np.int64)
     skill = w.skill[rows].astype(np.int64)
     up = np.minimum(skill + 1, 2)
@@ -67,7 +67,7 @@ def expected_gain(model, rows: np.ndarray) -> np.ndarray:
 
 
 def enrol(model) -> None:
-    w, r = model.workers, model.scenario.params["retraining"]
+    w, r = model.workers, model.scenario_data.params["retraining"]
     months = r["course_months"]
     model._seat_carry += model.retraining_capacity / 1000.0 * model.labour_force_agents() / 12.0
     seats = int(np.floor(model._seat_carry))

@@ -37,7 +37,7 @@ _PER_FIRM = 1 << 21
 def lay_off(model, target: np.ndarray) -> None:
     """Lay off workers above ``(1 + layoff_buffer) x target`` (a hash picks who)."""
     f, w = model.firms, model.workers
-    buffer = model.scenario.params["matching"]["layoff_buffer"]
+    buffer = model.scenario_data.params["matching"]["layoff_buffer"]
     excess = f.employees - np.ceil(target * (1.0 + buffer))
     over = excess > 0
     if not over.any():
@@ -108,7 +108,7 @@ def post_vacancies(model) -> None:
     occ = np.concatenate([occ, se_occ])
     region = np.concatenate([region, se_region])
     firm = np.concatenate([firm, np.full(se_ids.size, -1)])
-    wages = model.scenario.params["wages"]
+    wages = model.scenario_data.params["wages"]
     reference = wages["base"] * model.region_wage_index[se_region] \
         * wages["self_employed_income_ratio"]
     firm_factor = np.concatenate([firm_factor, reference])

@@ -21,14 +21,14 @@ __all__ = ["wages", "wage_curve_target"]
 
 def wage_curve_target(model) -> np.ndarray:
     """Target wage level by region x skill from the wage curve."""
-    params = model.scenario.params["wages"]
+    params = model.scenario_data.params["wages"]
     u = np.maximum(model.market["unemployment_rate_rs"], 1e-4)
     return (u / model.initial_unemployment_rs) ** params["wage_curve_elasticity"]
 
 
 def wages(model) -> None:
     """Update the wage levels and incumbents' wages."""
-    params = model.scenario.params["wages"]
+    params = model.scenario_data.params["wages"]
     old_level = model.wage_level.copy()
     model.wage_level += params["wage_adjustment_speed"] * (wage_curve_target(model) - old_level)
     old_bargaining = model.bargaining_factor
