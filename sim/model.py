@@ -3,9 +3,9 @@
 Example:
     >>> model = LaborMarketModel(scale=0.001, rng=7)
     >>> model.run(2)
-    >>> model.month, round(model.datacollector.get_model_vars_dataframe()
-    ...                      ["unemployment_rate"].iloc[0], 3)
-    (2, 0.049)
+    >>> frame = model.datacollector.get_model_vars_dataframe()
+    >>> model.month, len(frame), round(float(frame["unemployment_rate"].iloc[0]), 3)
+    (2, 3, 0.049)
 """
 
 from __future__ import annotations

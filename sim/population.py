@@ -13,7 +13,7 @@ moved: a firm's row is its ``firm_id``; a closed firm stays as an inactive row.
 Example:
     >>> import numpy as np
     >>> ws = Workers.empty(2)
-    >>> ws.append(worker_id=np.array([0, 1]), status=np.array([0, 2]))
+    >>> rows = ws.append(worker_id=np.array([0, 1]), status=np.array([0, 2]))
     >>> len(ws), ws[1].status
     (2, 2)
 """
