@@ -82,7 +82,7 @@ class Economy:
         return len(self.occupation_names)
 
     @classmethod
-    def from_scenario(cls, scenario) -> "Economy":
+    def from_scenario(cls, scenario) -> Economy:
         """Build the arrays from a validated :class:`~sim.scenario.Scenario`."""
         sec = scenario.sectors
         occ = scenario.occupations

@@ -15,12 +15,20 @@ import time
 import mesa
 import numpy as np
 
+import kernels
+from kernels.reference import stream_key
+
 from . import __version__
 from .economy import Economy
 from .errors import ScenarioError
 from .invariants import check_invariants as _check_invariants
-from .metrics import (MODEL_REPORTERS, market_statistics, migration_frame, model_reporters,
-                      region_frame)
+from .metrics import (
+    MODEL_REPORTERS,
+    market_statistics,
+    migration_frame,
+    model_reporters,
+    region_frame,
+)
 from .policies import PARAMETERS, validate_parameter
 from .randomness import Stream
 from .regions import migration_graph, place_regions, shortest_path_km
@@ -35,9 +43,6 @@ from .stages.separations import separations
 from .stages.vacancies import post_vacancies, vacancies
 from .stages.wages import wages
 from .synthesis import build_initial_state
-
-import kernels
-from kernels.reference import stream_key
 
 __all__ = ["LaborMarketModel", "STAGES"]
 

@@ -86,7 +86,7 @@ class AgentView:
 
     __slots__ = ("_set", "_row")
 
-    def __init__(self, agent_set: "_ColumnarSet", row: int):
+    def __init__(self, agent_set: _ColumnarSet, row: int):
         object.__setattr__(self, "_set", agent_set)
         object.__setattr__(self, "_row", row)
 

@@ -124,7 +124,7 @@ class _Cells:
         self.counts = counts[keep]
         self.attrs = {k: v[keep].astype(np.int16) for k, v in attrs.items()}
 
-    def split(self, name: str, shares: np.ndarray) -> "_Cells":
+    def split(self, name: str, shares: np.ndarray) -> _Cells:
         """Refine every cell over ``shares.shape[1]`` values of attribute ``name``."""
         alloc = systematic_round(self.counts, shares)
         rows, values = np.nonzero(alloc)

@@ -52,7 +52,7 @@ def _channel_active(model, channel: str) -> bool:
 def automation(model) -> None:
     """Adoption decisions, displacement and complementary job creation."""
     auto = model.scenario_data.params["automation"]
-    w, f, eco = model.workers, model.firms, model.economy
+    w, f = model.workers, model.firms
     employees = np.flatnonzero(w.status == Status.EMPLOYED)
     occupation = w.occupation[employees]
     n_firms = len(f)
