@@ -11,10 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .population import Status
+from .population import N_STATUSES, Status
 
 __all__ = ["market_statistics", "MODEL_REPORTERS", "model_reporters", "region_frame",
-           "migration_frame"]
+           "migration_frame", "GROUP_REPORTERS", "YOUTH_MAX_AGE", "OLDER_MIN_AGE"]
+
+#: Unemployment rates of the groups named in C7 (women, youth, older workers, migrants).
+GROUP_REPORTERS = ("unemployment_female", "unemployment_male", "unemployment_youth",
+                   "unemployment_older", "unemployment_migrant")
 
 MODEL_REPORTERS = (
     "unemployment_rate", "unemployment_low", "unemployment_mid", "unemployment_high",
@@ -22,24 +26,37 @@ MODEL_REPORTERS = (
     "mean_wage", "wage_low", "wage_mid", "wage_high", "skill_premium", "automation_share",
     "displaced_total", "new_jobs_total", "retrained_total", "migrants_total",
     "fiscal_cost", "spend_benefits", "spend_training", "spend_subsidies", "revenue_robot_tax",
+    "platform_workers", "labour_share", *GROUP_REPORTERS, "displaced_long_term_unemployed",
+    "employed_low", "employed_mid", "employed_high",
 )
+
+YOUTH_MAX_AGE = 25   # youth: ages 15-24 (ILO)
+OLDER_MIN_AGE = 55   # older workers: ages 55+
+_WORKING = (Status.EMPLOYED, Status.SELF_EMPLOYED, Status.PLATFORM)
 
 
 def market_statistics(model) -> dict[str, np.ndarray]:
-    """Counts (agents) and wage sums by region x skill x status, in one pass."""
+    """Counts (agents) and wage sums by region x skill x status, and by sex x age band x
+    migrant x status, in two grouped counts."""
     w = model.workers
     n_r = model.n_regions
-    key = (w.region.astype(np.int64) * 3 + w.skill) * 4 + w.status
-    size = n_r * 12
-    counts = np.bincount(key, minlength=size).reshape(n_r, 3, 4).astype(np.float64)
-    wage_sum = np.bincount(key, weights=w.wage, minlength=size).reshape(n_r, 3, 4)
+    n_s = N_STATUSES
+    key = (w.region.astype(np.int64) * 3 + w.skill) * n_s + w.status
+    size = n_r * 3 * n_s
+    counts = np.bincount(key, minlength=size).reshape(n_r, 3, n_s).astype(np.float64)
+    wage_sum = np.bincount(key, weights=w.wage, minlength=size).reshape(n_r, 3, n_s)
     employees = counts[:, :, Status.EMPLOYED]
-    employed = employees + counts[:, :, Status.SELF_EMPLOYED]
+    employed = counts[:, :, list(_WORKING)].sum(axis=2)
     unemployed = counts[:, :, Status.UNEMPLOYED]
     labour_force = employed + unemployed
     unemployed_mask = w.status == Status.UNEMPLOYED
-    long_term = np.count_nonzero(
-        unemployed_mask & (model.month - w.unemployed_since.astype(np.int32) >= 12))
+    long_term_mask = unemployed_mask & (model.month - w.unemployed_since.astype(np.int32) >= 12)
+    long_term = np.count_nonzero(long_term_mask)
+    displaced_long_term = np.count_nonzero(long_term_mask & w.displaced)
+    age_months = model.month - w.birth_month.astype(np.int32)
+    band = (age_months >= YOUTH_MAX_AGE * 12).astype(np.int64) + (age_months >= OLDER_MIN_AGE * 12)
+    group_key = ((w.gender.astype(np.int64) * 3 + band) * 2 + w.migrant) * n_s + w.status
+    groups = np.bincount(group_key, minlength=12 * n_s).reshape(2, 3, 2, n_s).astype(np.float64)
     national_mean = wage_sum[:, :, Status.EMPLOYED].sum(axis=0) / np.maximum(employees.sum(0), 1)
     mean_rs = np.divide(wage_sum[:, :, Status.EMPLOYED], employees,
                         out=np.zeros((n_r, 3)), where=employees > 0)
@@ -57,7 +74,33 @@ def market_statistics(model) -> dict[str, np.ndarray]:
                                           out=np.zeros((n_r, 3)), where=labour_force > 0),
         "mean_wage_rs": mean_rs,
         "long_term_unemployed": long_term,
+        "displaced_long_term_unemployed": displaced_long_term,
+        "groups": groups,
     }
+
+
+def _unemployment_rate(counts: np.ndarray) -> float:
+    """Unemployment rate of a block of counts whose last axis is the status."""
+    by_status = counts.reshape(-1, N_STATUSES).sum(axis=0)
+    unemployed = by_status[Status.UNEMPLOYED]
+    labour_force = by_status[list(_WORKING)].sum() + unemployed
+    return float(unemployed / labour_force) if labour_force else 0.0
+
+
+def labour_share(model) -> float:
+    """Wage bill of employees over firms' value added (active firms), this month.
+
+    A firm's value added is ``value_added_per_position x trend growth x productivity x
+    (employees + automated positions)``: automated positions keep producing, without a
+    wage. At month 0 the share equals the scenario's ``initial_labour_share``.
+    """
+    f = model.firms
+    active = f.active
+    positions = f.employees[active] + f.automated_routine[active] + f.automated_genai[active]
+    value_added = float((f.value_added_per_position[active] * f.productivity[active]
+                         * positions).sum()) * model.wage_growth_index()
+    bill = float(model.market["wage_sum_employees_rs"].sum())
+    return bill / value_added if value_added > 0 else 0.0
 
 
 def model_reporters(model) -> dict[str, float]:
@@ -90,7 +133,21 @@ def model_reporters(model) -> dict[str, float]:
         "new_jobs_total": float(model.new_jobs_total * persons),
         "retrained_total": float(model.retrained_total * persons),
         "migrants_total": float(model.migrants_total * persons),
+        "platform_workers": float(s["counts"][:, :, Status.PLATFORM].sum() * persons),
+        "labour_share": labour_share(model),
+        "displaced_long_term_unemployed": float(s["displaced_long_term_unemployed"] * persons),
+        "employed_low": float(employed[0] * persons),
+        "employed_mid": float(employed[1] * persons),
+        "employed_high": float(employed[2] * persons),
     }
+    g = s["groups"]  # sex x age band (youth, prime, older) x migrant x status
+    out.update({
+        "unemployment_female": _unemployment_rate(g[1]),
+        "unemployment_male": _unemployment_rate(g[0]),
+        "unemployment_youth": _unemployment_rate(g[:, 0]),
+        "unemployment_older": _unemployment_rate(g[:, 2]),
+        "unemployment_migrant": _unemployment_rate(g[:, :, 1]),
+    })
     out.update({k: float(v) for k, v in model.accounts.items()})
     return out
 
@@ -108,7 +165,7 @@ def region_frame(model) -> pd.DataFrame:
     automated = np.bincount(f.region, weights=f.automated_routine + f.automated_genai,
                             minlength=n_r)
     exposed = np.bincount(f.region, weights=f.exposed_positions, minlength=n_r)
-    working = w.status <= Status.SELF_EMPLOYED
+    working = w.status <= Status.PLATFORM
     risky = np.bincount(w.region[working], weights=model.economy.at_risk[w.occupation[working]],
                         minlength=n_r)
     return pd.DataFrame({

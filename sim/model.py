@@ -37,6 +37,7 @@ from .stages.automation import automation
 from .stages.demography import demography
 from .stages.matching import matching
 from .stages.migration import migration
+from .stages.platform import platform
 from .stages.public_accounts import public_accounts
 from .stages.retraining import retraining
 from .stages.separations import separations
@@ -55,6 +56,7 @@ STAGES = (
     ("matching", matching),
     ("wages", wages),
     ("retraining", retraining),
+    ("platform", platform),
     ("migration", migration),
     ("public_accounts", public_accounts),
 )
@@ -187,7 +189,8 @@ class LaborMarketModel(mesa.Model):
         for counter in ("displaced_total", "retrained_total", "migrants_total",
                         "job_led_migrants_total", "entrants_total", "retirees_total",
                         "separations_total", "layoffs_total", "hires_total", "adoptions_total",
-                        "enrolments_total", "dropouts_total", "firms_entered_total"):
+                        "enrolments_total", "dropouts_total", "firms_entered_total",
+                        "platform_entries_total"):
             setattr(self, counter, 0)
         self.new_jobs_total = 0.0
         self.enrolments_this_month = 0

@@ -25,20 +25,23 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-__all__ = ["Status", "Workers", "Firms", "AgentView", "WORKER_COLUMNS", "FIRM_COLUMNS"]
+__all__ = ["Status", "N_STATUSES", "Workers", "Firms", "AgentView", "WORKER_COLUMNS", "FIRM_COLUMNS"]
 
 
 class Status(IntEnum):
-    """Labour-market status. Employed and self-employed count as employed; people in
-    retraining are outside the labour force."""
+    """Labour-market status. The working statuses come first (``status <= PLATFORM``):
+    wage employees, the self-employed and platform (gig) workers all count as employed;
+    people in retraining are outside the labour force."""
 
     EMPLOYED = 0
     SELF_EMPLOYED = 1
-    UNEMPLOYED = 2
-    RETRAINING = 3
+    PLATFORM = 2  # gig work: counts as employed, no benefits, no minimum wage (C9)
+    UNEMPLOYED = 3
+    RETRAINING = 4
 
 
-STATUS_LABELS = ("employed", "self_employed", "unemployed", "retraining")
+STATUS_LABELS = ("employed", "self_employed", "platform", "unemployed", "retraining")
+N_STATUSES = len(STATUS_LABELS)
 GENDER_LABELS = ("male", "female")
 
 # name -> (dtype, fill value for new rows)
@@ -50,7 +53,7 @@ WORKER_COLUMNS: dict[str, tuple[type, object]] = {
     "skill": (np.int8, 0),                # 0 low, 1 mid, 2 high
     "status": (np.int8, Status.UNEMPLOYED),
     "firm": (np.int32, -1),               # firm row (= firm_id), -1 if none
-    "wage": (np.float64, 0.0),            # tenge/month (income for the self-employed)
+    "wage": (np.float64, 0.0),            # tenge/month (income if self-employed or platform)
     "last_wage": (np.float64, 0.0),       # last wage while employed, for benefits
     "unemployed_since": (np.int16, 0),    # month unemployment began
     "birth_month": (np.int16, 0),         # months relative to the start month
@@ -71,6 +74,7 @@ FIRM_COLUMNS: dict[str, tuple[type, object]] = {
     "wage_offer": (np.float64, 0.0),          # tenge/month for a reference job, at t = 0
     "firm_effect": (np.float64, 1.0),         # the firm's pay premium (in wage_offer)
     "productivity": (np.float64, 1.0),        # relative to the firm at t = 0
+    "value_added_per_position": (np.float64, 0.0),  # tenge/month of one position at t = 0
     "labour_demand": (np.float64, 0.0),       # workers wanted before automation, agents
     "exposed_positions": (np.float64, 0.0),   # positions at risk at t = 0, agents
     "automated_routine": (np.float64, 0.0),   # positions automated, routine channel

@@ -51,6 +51,8 @@ class Stream(IntEnum):
     ENTRY = 23
     ENTRY_WAGE = 24
     FIRM_ENTRY = 25
+    PLATFORM_EXIT = 26
+    PLATFORM_ENTRY = 27
 
 
 def uniform_for(seed: int, month: int, stream: Stream, ids, draw=0) -> np.ndarray:

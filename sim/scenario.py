@@ -27,7 +27,7 @@ from .policies import KNOB_NAMES, PARAMETERS, POLICY_NAMES, validate_parameter
 __all__ = ["Scenario", "load_scenario", "SCENARIO_DIR", "MECHANISMS"]
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
-MECHANISMS = ("automation", "genai", "migration", "retraining")
+MECHANISMS = ("automation", "genai", "migration", "retraining", "platform", "bargaining")
 
 _INF = math.inf
 # section -> key -> (kind, low, high[, length]); kind: float, int, floats, str
@@ -59,6 +59,7 @@ _SCHEMA: dict[str, dict[str, tuple]] = {
         "productivity_growth": ("float", -0.5, 0.5),
         "automation_productivity_gain": ("float", 0.0, 5.0),
         "bargaining_decline": ("float", 0.0, 1.0),
+        "initial_labour_share": ("float", 0.01, 1.0),
     },
     "automation": {
         "routine_cost": ("float", 0.0, 1e9),
@@ -96,6 +97,11 @@ _SCHEMA: dict[str, dict[str, tuple]] = {
         "fixed_cost": ("float", 0.0, 1e9),
         "horizon_months": ("int", 1, 600),
     },
+    "platform": {
+        "pay_ratio": ("float", 0.0, 5.0),
+        "take_up": ("float", 0.0, 1.0),
+        "exit_rate": ("float", 0.0, 1.0),
+    },
 }
 
 _TABLE_COLUMNS = {
@@ -120,7 +126,8 @@ class Scenario:
         sha256: hash of the TOML and every data file, in a fixed order.
         params: section name -> {key: value} for the behavioural sections.
         policies: policy and knob values (all of ``sim.policies.PARAMETERS``).
-        mechanisms: channel switches (automation, genai, migration, retraining).
+        mechanisms: channel switches (automation, genai, migration, retraining, platform,
+            bargaining).
         regions, sectors, occupations, profile_sector_tilt: the tables.
     """
 
@@ -346,7 +353,7 @@ def load_scenario(scenario: str | Path = "kazakhstan") -> Scenario:
     return Scenario(
         name=checked["scenario"]["name"], path=path, sha256=digest.hexdigest(),
         start=checked["scenario"]["start"],
-        params={s: checked[s] for s in ("population", "wages", "automation", "matching",
+        params={s: checked[s] for s in ("population", "wages", "automation", "matching", "platform",
                                         "retraining", "migration")},
         policies=policies, mechanisms=mechanisms, graph_rule=checked["graph"], **tables,
     )

@@ -267,9 +267,17 @@ def build_initial_state(scenario, economy, scale: float, seed: int, minimum_wage
     employees = np.bincount(firm[is_employee], minlength=n_firms)
     exposed = np.bincount(firm[is_employee], weights=economy.at_risk[occ[is_employee]],
                           minlength=n_firms)
+    # Value added per position: the firm's mean wage over the initial labour share, so
+    # that the wage bill is ``initial_labour_share`` of value added at t = 0. Firms with
+    # no employee yet use their offer, scaled by the national ratio of wages to offers.
+    bill = np.bincount(firm[is_employee], weights=wage[is_employee], minlength=n_firms)
+    offer_ratio = bill.sum() / max(float((wage_offer * employees).sum()), 1.0)
+    mean_pay = np.where(employees > 0, bill / np.maximum(employees, 1), wage_offer * offer_ratio)
+    value_added = mean_pay / wages["initial_labour_share"]
     firms.append(region=firm_region, sector=firm_sector, employees=employees,
                  wage_offer=wage_offer, firm_effect=firm_effect, labour_demand=employees * (1.0 + INITIAL_VACANCY_RATE),
-                 exposed_positions=exposed, productivity=np.ones(n_firms))
+                 exposed_positions=exposed, productivity=np.ones(n_firms),
+                 value_added_per_position=value_added)
 
     is_se = status == Status.SELF_EMPLOYED
     se_target = np.bincount(cell[is_se], minlength=n_cells).reshape(

@@ -61,7 +61,7 @@ def test_reporters_are_named_as_in_design_and_start_at_month_0(run_model):
 def test_step_runs_the_named_stages_in_order():
     names = [name for name, _ in STAGES]
     assert names == ["demography", "separations", "automation", "vacancies", "matching",
-                     "wages", "retraining", "migration", "public_accounts"]
+                     "wages", "retraining", "platform", "migration", "public_accounts"]
 
 
 def test_unemployment_rate_is_unemployed_over_labour_force(run_model):
@@ -95,7 +95,7 @@ def test_worker_and_firm_frames_carry_labels(small_model):
     for col in ("worker_id", "region", "sector", "occupation", "skill", "status", "wage", "firm",
                 "age", "gender", "months_unemployed", "automation_risk", "genai_exposure"):
         assert col in wf.columns
-    assert set(wf["status"].unique()) <= {"employed", "self_employed", "unemployed", "retraining"}
+    assert set(wf["status"].unique()) <= {"employed", "self_employed", "platform", "unemployed", "retraining"}
     assert set(wf["skill"].unique()) == {"low", "mid", "high"}
     assert {"agriculture", "mining", "manufacturing", "utilities", "construction"} <= set(wf["sector"])
     assert "Almaty" in set(wf["region"])

@@ -79,7 +79,9 @@ def renew_firms(model) -> None:
     base = f.wage_offer[reopen] / f.firm_effect[reopen]
     f.append(region=f.region[reopen], sector=f.sector[reopen], wage_offer=base * effect,
              firm_effect=effect, labour_demand=net[net >= 1.0] / model.demand_index(
-                 f.sector[reopen]), productivity=np.ones(reopen.size))
+                 f.sector[reopen]), productivity=np.ones(reopen.size),
+             value_added_per_position=f.value_added_per_position[reopen] * effect
+             / f.firm_effect[reopen])
     model.firms_entered_total += reopen.size
 
 

@@ -7,7 +7,9 @@ distance), occupation group and wage; firms rank applicants by fit; a seeker tak
 best offer at or above the reservation wage. The reservation wage of the unemployed is
 ``reservation_wage_ratio`` x last wage, decaying each month of unemployment, and never
 below the benefit they would give up (``unemployment_benefit``); the employed need
-10 % more than they earn. A hire in another region is a job-led migration.
+10 % more than they earn. Platform (gig) workers search like the unemployed, and take
+no wage job that pays less than their gigs. A hire in another region is a job-led
+migration.
 """
 
 from __future__ import annotations
@@ -25,19 +27,22 @@ _MOVE_PREMIUM = 1.10
 def reservation_wages(model, rows: np.ndarray) -> np.ndarray:
     """Reservation wage, tenge/month, of workers ``rows``."""
     w, m = model.workers, model.scenario_data.params["matching"]
-    employed = w.status[rows] <= Status.SELF_EMPLOYED
+    status = w.status[rows]
+    employed = status <= Status.SELF_EMPLOYED
     months = np.maximum(model.month - w.unemployed_since[rows].astype(np.int64), 0)
     decayed = m["reservation_wage_ratio"] * w.last_wage[rows] * m["reservation_wage_decay"] ** months
-    benefit = np.where(months < model.benefit_months,
+    # Gig workers draw no benefit; their floor is the gig income itself.
+    benefit = np.where((months < model.benefit_months) & (status == Status.UNEMPLOYED),
                        model.unemployment_benefit * w.last_wage[rows], 0.0)
-    return np.where(employed, w.wage[rows] * _MOVE_PREMIUM, np.maximum(decayed, benefit))
+    floor = np.where(status == Status.PLATFORM, w.wage[rows], benefit)
+    return np.where(employed, w.wage[rows] * _MOVE_PREMIUM, np.maximum(decayed, floor))
 
 
 def job_seekers(model) -> np.ndarray:
-    """Rows of this month's job seekers, in worker-id order."""
+    """Rows of this month's job seekers (unemployed, gig workers, some employees), in worker-id order."""
     w = model.workers
     rate = model.scenario_data.params["matching"]["on_the_job_search_rate"]
-    unemployed = w.status == Status.UNEMPLOYED
+    unemployed = (w.status == Status.UNEMPLOYED) | (w.status == Status.PLATFORM)
     if rate > 0:
         period = max(int(round(1.0 / rate)), 1)
         on_the_job = (w.status == Status.EMPLOYED) & ((w.worker_id + model.month) % period == 0)
