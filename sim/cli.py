@@ -1,7 +1,8 @@
 """The ``labsim`` command.
 
 ``labsim run`` runs a scenario and writes its outputs; ``labsim policies`` lists the
-policy levers and knobs. Bad input (an unknown scenario, parameter or option, a value
+policy levers and knobs; ``labsim validate`` compares the baseline with the calibration
+targets (exit 0 when every target passes, 1 when one fails). Bad input (an unknown scenario, parameter or option, a value
 out of bounds, malformed TOML, a missing file) is one line on stderr and exit code 2.
 Any other exception is a bug: it keeps its traceback and exits 1.
 """
@@ -60,6 +61,12 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check-invariants", action="store_true",
                      help="check the state's invariants after every month")
     sub.add_parser("policies", help="list policy levers and scenario knobs")
+    validate = sub.add_parser("validate", help="compare the baseline with every calibration target")
+    validate.add_argument("--scenario", default="kazakhstan", help="name or path of a scenario TOML")
+    validate.add_argument("--scale", type=float, default=0.01, help="fraction simulated (default 0.01)")
+    validate.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
+    validate.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")
+    validate.add_argument("--out", default="validation", help="output folder (default validation)")
     return parser
 
 
@@ -97,6 +104,29 @@ def _run(args) -> int:
     return 0
 
 
+def _validate(args) -> int:
+    from .validation import write_validation
+
+    if args.seeds < 1:
+        raise ScenarioError("<command line>", "--seeds", args.seeds, "a whole number >= 1")
+    if not 0.0 < args.scale <= 1.0:
+        raise ScenarioError("<command line>", "--scale", args.scale, "a fraction in (0, 1]")
+    table, paths = write_validation(args.out, args.scenario, args.scale, args.seed, args.seeds,
+                                    progress=lambda s: print(f"  seed {s} done", file=sys.stderr))
+    targets = table[table.kind == "target"]
+    failed = targets[targets.status != "pass"]
+    forecasts = table[table.kind == "forecast"]
+    print(f"labsim validate: {len(targets) - len(failed)}/{len(targets)} targets pass; "
+          f"forecasts B1-B5 within 25 %: {int((forecasts.status == 'pass').sum())}/{len(forecasts)}")
+    for r in forecasts.itertuples(index=False):
+        print(f"  {r.id}: model {r.model_value:+,.0f} vs forecast {r.target_value:+,.0f} "
+              f"({r.distance:+.0%})")
+    if len(failed):
+        print("  failed: " + ", ".join(failed.id))
+    print(f"  wrote {', '.join(str(p) for p in paths)}")
+    return 0 if failed.empty else 1
+
+
 def _policies() -> int:
     width = max(len(n) for n in PARAMETERS)
     for p in PARAMETERS.values():
@@ -111,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
         if args.command == "run":
             return _run(args)
+        if args.command == "validate":
+            return _validate(args)
         return _policies()
     except ScenarioError as exc:
         print(f"labsim: error: {exc}", file=sys.stderr)

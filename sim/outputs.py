@@ -14,10 +14,11 @@ import pandas as pd
 
 from . import __version__
 
-__all__ = ["model_table", "write_outputs", "summary"]
+__all__ = ["model_table", "write_outputs", "summary", "atomic_write"]
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Write through ``write(tmp_path)`` then rename: a file that exists is whole."""
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
     os.replace(tmp, path)
@@ -72,11 +73,11 @@ def write_outputs(model, out_dir, wall_seconds: float | None = None, figures: bo
     }
     for name, table in tables.items():
         path = out / name
-        _atomic_write(path, lambda p, t=table: t.to_csv(p, index=False, float_format="%.17g"))
+        atomic_write(path, lambda p, t=table: t.to_csv(p, index=False, float_format="%.17g"))
         written.append(path)
     path = out / "summary.json"
     text = json.dumps(summary(model, wall_seconds), indent=2, sort_keys=True)
-    _atomic_write(path, lambda p: p.write_text(text + "\n"))
+    atomic_write(path, lambda p: p.write_text(text + "\n"))
     written.append(path)
     if figures:
         from .figures import write_figures
