@@ -69,6 +69,7 @@ _SCHEMA: dict[str, dict[str, tuple]] = {
         "hazard_saving_scale": ("float", 1e-6, 100.0),
         "adoption_step": ("float", 0.0, 1.0),
         "complementary_new_occupation_share": ("float", 0.0, 1.0),
+        "automation_skill_bias": ("float", 0.0, 1.0),
     },
     "matching": {
         "applications": ("int", 1, 50),
@@ -283,12 +284,17 @@ def _validate_tables(file: str, tables: dict[str, pd.DataFrame]) -> None:
                             "non-negative weights")
 
 
-def load_scenario(scenario: str | Path = "kazakhstan") -> Scenario:
+def load_scenario(scenario: str | Path | Scenario = "kazakhstan") -> Scenario:
     """Read and validate a scenario by name (``sim/scenarios/NAME.toml``) or path.
+
+    A :class:`Scenario` already loaded (for example one that the calibration varies in
+    memory) is returned as it is.
 
     Raises:
         ScenarioError: for any invalid or missing content.
     """
+    if isinstance(scenario, Scenario):
+        return scenario
     path = _resolve(scenario)
     file = str(path)
     raw_bytes = path.read_bytes()

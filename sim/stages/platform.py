@@ -5,9 +5,11 @@ online piece work. It pays ``pay_ratio`` x the local mean wage of low-skill empl
 with no minimum wage and no benefits. An unemployed worker becomes eligible once the
 benefit has run out or the job was lost to automation (001: "freelance and platform
 work grows, outside the minimum wage and social security"); an eligible worker whose
-reservation wage is at or below the platform income takes gig work with monthly
-probability ``take_up``. Platform workers keep searching for a wage job (matching
-stage), and gigs dry up at ``exit_rate`` a month, back to unemployment. Platform work
+benefit (if any is still paid) is below the gig income takes gig work with monthly
+probability ``take_up``: gigs fit around job search, so the comparison is with the
+benefit given up, not with the reservation wage for a wage job. Platform workers keep
+searching for a wage job (matching stage), and gigs dry up at ``exit_rate`` a month,
+back to unemployment. Platform work
 then grows with displacement and with long unemployment; nothing in the rule says by
 how much.
 """
@@ -18,7 +20,6 @@ import numpy as np
 
 from ..population import Status
 from ..randomness import Stream, uniform_for
-from .matching import reservation_wages
 
 __all__ = ["platform", "platform_income"]
 
@@ -51,7 +52,9 @@ def platform(model) -> None:
         return
     income = platform_income(model, w.region[rows].astype(np.int64))
     u = uniform_for(model.seed, model.month, Stream.PLATFORM_ENTRY, w.worker_id[rows])
-    taking = (reservation_wages(model, rows) <= income) & (u < p["take_up"])
+    benefit = np.where(months[eligible] < model.benefit_months,
+                       model.unemployment_benefit * w.last_wage[rows], 0.0)
+    taking = (benefit < income) & (u < p["take_up"])
     rows, income = rows[taking], income[taking]
     w.status[rows] = Status.PLATFORM
     w.wage[rows] = income

@@ -6,7 +6,9 @@ above ``(1 + layoff_buffer)`` x demand lay workers off; firms below it post the 
 vacancies. Each vacancy has an occupation (the sector's mix; complementary occupations
 for the jobs opened by automation; an exposed occupation in an automating firm is
 redirected to a complementary one with probability equal to its automation level), a
-required skill (the occupation's skill mix), and a wage offer::
+required skill (the occupation's skill mix, raised one level with probability
+``automation_skill_bias`` x the firm's automation level: automation raises the skills
+the remaining jobs need), and a wage offer::
 
     offer = wage_offer_f * growth(t) * productivity_f ** 0.5 * occupation premium
             * skill premium * wage_level[region, skill] * bargaining * match quality
@@ -117,6 +119,13 @@ def post_vacancies(model) -> None:
     skill_cdf = np.cumsum(eco.skill_mix, axis=1)
     skill_cdf[:, -1] = 1.0
     skill = (u_skill[:, None] >= skill_cdf[occ]).sum(axis=1)
+    # Automation raises the skills the remaining jobs need (Autor, Levy and Murnane 2003):
+    # in a firm that has automated a share ``level`` of its exposed positions, a vacancy
+    # asks for one skill level more with probability ``automation_skill_bias x level``.
+    level_all = np.concatenate([level, np.zeros(se_ids.size)])
+    bias = model.scenario_data.params["automation"]["automation_skill_bias"]
+    u_upgrade = uniform_for(seed, month, Stream.VACANCY_SKILL, ids, 1)
+    skill = np.minimum(skill + (u_upgrade < bias * np.minimum(level_all, 1.0)), 2)
     skill = np.where(firm < 0, 0, skill)  # self-employment needs no qualification
     quality = individual_wage_factor_for(seed, month, Stream.HIRE_WAGE, ids,
                                          wages["individual_dispersion"])
