@@ -84,13 +84,13 @@ CALIBRATED = (
                "highest monthly adoption hazard of a firm"),
     Calibrated("adoption_step", "automation", "adoption_step", 0.05, 0.9,
                "share of a firm's exposed positions automated per adoption"),
-    Calibrated("automation_skill_bias", "automation", "automation_skill_bias", 0.0, 1.0,
-               "skill upgrade of a vacancy per unit of its firm's automation level"),
     Calibrated("new_job_ratio", "knobs", "new_job_ratio", 0.1, 4.0,
                "complementary jobs opened per position automated (an assumption)"),
     Calibrated("retraining_take_up", "retraining", "take_up", 0.02, 1.0,
                "monthly enrolment of those for whom retraining pays"),
-    Calibrated("entrant_low_skill_share", "population", "entrant_skill_shares", 0.0, 0.2,
+    # At least 5 %: some entrants always leave school without a vocational qualification;
+    # unbounded, the fit drives the share to zero to push B1 down (see docs/calibration.md).
+    Calibrated("entrant_low_skill_share", "population", "entrant_skill_shares", 0.05, 0.2,
                "share of labour-market entrants with low qualification", index=0),
     Calibrated("agriculture_demand_trend", "sectors", "agriculture", -0.12, 0.0,
                "annual change in agricultural labour demand (sectors.csv, demand_trend)"),
@@ -190,9 +190,11 @@ def write_back(fit: dict, path: Path | None = None) -> Path:
             section = header.group(1)
         m = _LINE.match(line)
         if m and (section, m.group("key")) in wanted:
-            comment = re.sub(r"^#\s*(calibrated[^:]*:\s*|calibrate:\s*)?", "", m.group("comment") or "#")
-            line = (f"{m.group('key')}{m.group('eq')}{wanted[(section, m.group('key'))]}"
-                    f"{m.group('gap') or '  '}# calibrated (labsim calibrate): {comment}").rstrip()
+            comment = re.sub(r"^#\s*(calibrated \(labsim calibrate\):?\s*|calibrate:\s*)?", "", m.group("comment") or "#")
+            head = f"{m.group('key')}{m.group('eq')}{wanted[(section, m.group('key'))]}"
+            column = len(line) - len(m.group("comment") or "") if m.group("comment") else len(head) + 2
+            note = f"# calibrated (labsim calibrate): {comment}" if comment else "# calibrated (labsim calibrate)"
+            line = f"{head.ljust(max(column, len(head) + 1))}{note}".rstrip()
         lines.append(line)
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -211,6 +213,35 @@ def _write_sector_trend(base, sector: str, value: float) -> None:
             row[column] = f"{value:.4g}"
             lines[i] = ",".join(f'"{c}"' if "," in c else c for c in row)
     path.write_text("\n".join(lines) + "\n")
+
+
+#: Why a moment can stay outside 25 % of its forecast: printed for each one that does.
+LIMITS = {
+    "B1": "Low-qualification employment changes in the model through three channels only: "
+          "demography (entrants' skill mix against retirees', who have the population's mix), "
+          "displacement into unemployment, and retraining upgrades (limited by the baseline "
+          "`retraining_capacity` policy, not a behavioural parameter). In the synthetic occupation "
+          "table low-skill jobs are less exposed than medium-skill ones (about 20 % of low-skill "
+          "jobs at risk against 27 % of medium-skill), so displacement falls mostly on medium "
+          "qualification. The remaining lever, the entrants' low-skill share, is bounded below at "
+          "5 %: unbounded, the fit drives it to zero and still reaches only about -80 thousand. "
+          "Re-allocating the synthetic exposures does not help: A4 (25 % at risk) and A6 (28-36 % "
+          "in each big city) together require exposure to sit in the cities' service, finance "
+          "and ICT jobs, which are medium- and high-skill; a search over 6,000 variants of the "
+          "table that keep A4-A6 found none where low-skill jobs are more than 0.5 pp more "
+          "exposed than medium-skill ones. Reaching -288 thousand needs exposure by skill within "
+          "occupations, which the seeds do not give (the 423-group study is not public).",
+    "B2": "Medium- and high-qualification employment grows by the entrants who replace retirees, "
+          "by retraining upgrades and by complementary jobs. The net employment change (B1 + B2) is "
+          "of the order of the forecasts' sum (+171 thousand); what the model cannot produce is the split, for the reason given for B1: "
+          "without a larger fall in low-skill employment the medium/high share of the net gain "
+          "stays below the forecast.",
+    "B3": "Displaced workers find new jobs faster than the forecast assumes.",
+    "B4": "Agricultural employment is driven by the calibrated agricultural demand trend; its "
+          "distance is the compromise with the other moments.",
+    "B5": "Employment in education, health and public administration follows the sectors' "
+          "demand trends (synthetic), which are not calibrated.",
+}
 
 
 def write_report(fit: dict, path: Path, command: str) -> Path:
@@ -245,6 +276,17 @@ def write_report(fit: dict, path: Path, command: str) -> Path:
     for p in CALIBRATED:
         lines.append(f"| {p.name} | [{p.section}].{p.key} | {p.low:g} to {p.high:g} | "
                      f"{fit['start'][p.name]:.4g} | {fit['values'][p.name]:.4g} | {p.meaning} |")
+    missed = [k for k in MOMENT_WEIGHTS
+              if abs(fit["moments"][k] - f[k]) > 0.25 * abs(f[k])]
+    lines += ["", "## Moments outside 25 % of their forecast", ""]
+    if not missed:
+        lines.append("None: every moment B1-B5 is within 25 % of its forecast.")
+    for k in missed:
+        lines.append(f"- **{k}** ({(fit['moments'][k] - f[k]) / abs(f[k]):+.0%}): {LIMITS[k]}")
+    lines += ["", "The fitted values are written into `sim/scenarios/kazakhstan.toml` (lines marked "
+              "\"calibrated\") and the agricultural demand trend into "
+              "`sim/scenarios/kazakhstan/sectors.csv`. `labsim validate --scale 0.01 --seeds 3` "
+              "reports the calibrated baseline at a larger scale (docs/validation.md)."]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path

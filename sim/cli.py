@@ -67,7 +67,45 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
     validate.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")
     validate.add_argument("--out", default="validation", help="output folder (default validation)")
+    validate.add_argument("--figures", action="store_true",
+                          help="also draw the report's figures (Beveridge curve, wages, flows, targets)")
+    calibrate = sub.add_parser("calibrate", help="fit behavioural parameters to the B targets (SMM)")
+    calibrate.add_argument("--scenario", default="kazakhstan", help="name or path of a scenario TOML")
+    calibrate.add_argument("--scale", type=float, default=0.005, help="fraction simulated (default 0.005)")
+    calibrate.add_argument("--seeds", type=int, default=2, help="common random numbers: seeds 1..N (default 2)")
+    calibrate.add_argument("--max-evaluations", type=int, default=160,
+                           help="model evaluations the optimiser may spend (default 160)")
+    calibrate.add_argument("--report", default="docs/calibration.md", help="where to write the fit's report")
+    calibrate.add_argument("--dry-run", action="store_true",
+                           help="report the fit without writing it into the scenario")
     return parser
+
+
+def _calibrate(args) -> int:
+    from pathlib import Path
+
+    from .calibrate import calibrate, write_back, write_report
+
+    if args.seeds < 1 or args.max_evaluations < 2:
+        raise ScenarioError("<command line>", "--seeds/--max-evaluations",
+                            f"{args.seeds}/{args.max_evaluations}", "seeds >= 1, evaluations >= 2")
+    if not 0.0 < args.scale <= 1.0:
+        raise ScenarioError("<command line>", "--scale", args.scale, "a fraction in (0, 1]")
+
+    def log(n, j, moments):
+        print(f"  {n:4d}  J={j:.4f}  " + "  ".join(f"{k} {v:+,.0f}" for k, v in moments.items()),
+              file=sys.stderr)
+
+    fit = calibrate(args.scenario, args.scale, tuple(range(1, args.seeds + 1)),
+                    args.max_evaluations, log=log)
+    command = "labsim calibrate " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["calibrate"] \
+        else "labsim calibrate"
+    report = write_report(fit, Path(args.report), command)
+    print(f"labsim calibrate: J {fit['start_j']:.4f} -> {fit['j']:.4f} after {fit['evaluations']} "
+          f"evaluations; report {report}")
+    if not args.dry_run:
+        print(f"  wrote the fitted values into {write_back(fit)}")
+    return 0
 
 
 def _run(args) -> int:
@@ -112,7 +150,8 @@ def _validate(args) -> int:
     if not 0.0 < args.scale <= 1.0:
         raise ScenarioError("<command line>", "--scale", args.scale, "a fraction in (0, 1]")
     table, paths = write_validation(args.out, args.scenario, args.scale, args.seed, args.seeds,
-                                    progress=lambda s: print(f"  seed {s} done", file=sys.stderr))
+                                    progress=lambda s: print(f"  seed {s} done", file=sys.stderr),
+                                    figures=args.figures)
     targets = table[table.kind == "target"]
     failed = targets[targets.status != "pass"]
     forecasts = table[table.kind == "forecast"]
@@ -143,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         return _policies()
     except ScenarioError as exc:
         print(f"labsim: error: {exc}", file=sys.stderr)

@@ -152,8 +152,9 @@ def _markdown(table: pd.DataFrame, runs: list[dict], meta: dict) -> str:
 
 
 def write_validation(out_dir, scenario="kazakhstan", scale=0.01, seed=1, seeds=1,
-                     progress=None) -> tuple[pd.DataFrame, list[Path]]:
-    """Run the baseline for ``seeds`` consecutive seeds from ``seed``; write the report."""
+                     progress=None, figures=False) -> tuple[pd.DataFrame, list[Path]]:
+    """Run the baseline for ``seeds`` consecutive seeds from ``seed``; write the report
+    (and, with ``figures``, its four figures under ``out_dir/figures``)."""
     from . import __version__
     from .outputs import atomic_write
 
@@ -170,6 +171,15 @@ def write_validation(out_dir, scenario="kazakhstan", scale=0.01, seed=1, seeds=1
     meta = {"scenario": model.scenario_data.name, "scale": scale, "seeds": seed_list,
             "version": __version__}
     csv, md = out / "validation.csv", out / "validation.md"
+    text = _markdown(table, runs, meta)
+    paths = [csv, md]
+    if figures:
+        from .validation_figures import validation_figures
+
+        pictures = validation_figures(runs, table, out / "figures", scenario, scale, seed)
+        text += "\n## Figures\n\n" + "\n\n".join(
+            f"![{p.stem}](figures/{p.name})" for p in pictures) + "\n"
+        paths += pictures
     atomic_write(csv, lambda p: table.to_csv(p, index=False))
-    atomic_write(md, lambda p: p.write_text(_markdown(table, runs, meta)))
-    return table, [csv, md]
+    atomic_write(md, lambda p: p.write_text(text))
+    return table, paths
