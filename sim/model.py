@@ -258,7 +258,8 @@ class LaborMarketModel(mesa.Model):
         """Share of the positions exposed at month 0 that are now automated."""
         if self.exposed_positions_initial <= 0:
             return 0.0
-        automated = self.firms.automated_routine.sum() + self.firms.automated_genai.sum()
+        f = self.firms  # closed firms' machines are scrapped with them
+        automated = f.automated_routine[f.active].sum() + f.automated_genai[f.active].sum()
         return float(automated / self.exposed_positions_initial)
 
     def labour_force_agents(self) -> float:

@@ -1,7 +1,8 @@
 """Named random streams: every draw is a function of (seed, month, stream, agent id, draw).
 
-Stages never use ``model.random`` (Mesa's generator): they draw from
-``model.draw(Stream.X, ids, draw)``, which is :func:`kernels.reference.uniform` keyed by
+Stages never use ``model.random`` (Mesa's generator): they draw with
+``uniform_for(seed, month, Stream.X, ids, draw)`` (or pass ``model.stream_key(name)`` to a
+kernel), which is :func:`kernels.reference.uniform` keyed by
 ``stream_key(seed, month, stream)``. The result does not depend on the order of the
 agents, on row layout, or on the executor.
 

@@ -57,7 +57,8 @@ def test_validate_command_writes_the_report_and_exits_on_targets(tmp_path):
 
 
 def test_objective_is_zero_at_the_forecasts_and_counts_b7_failures():
-    forecasts = {"B1": -288400.0, "B2": 459000.0, "B3": 208100.0, "B4": -240000.0, "B5": 121500.0}
+    forecasts = {"B1": -288400.0, "B2": 459000.0, "B3": 208100.0, "B4": -240000.0, "B5": 121500.0,
+                 "B6": 0.16, "U36": 0.049}
     assert objective({**forecasts, "B7_failures": 0.0}, forecasts) == 0.0
     off = {**forecasts, "B1": -144200.0, "B7_failures": 0.0}
     assert objective(off, forecasts) == pytest.approx(0.25)

@@ -1,4 +1,4 @@
-"""Stage 8, migration: unemployed workers move where expected real income is higher.
+"""Stage 9, migration: unemployed workers move where expected real income is higher.
 
 Each month ``consider_rate`` of the unemployed weigh every region ``d`` (Harris-Todaro):
 expected income = the mean wage for their skill in ``d`` x the probability of

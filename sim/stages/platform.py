@@ -1,4 +1,4 @@
-"""Stage 6, platform work (C9): gig work that counts as employed, outside the safety net.
+"""Stage 8, platform work (C9): gig work that counts as employed, outside the safety net.
 
 Platform (gig) work is an outside option open to every region: delivery, ride-hailing,
 online piece work. It pays ``pay_ratio`` x the local mean wage of low-skill employees,

@@ -1,4 +1,4 @@
-"""Stage 9, public accounts: this month's spending and revenue, tenge (persons represented).
+"""Stage 10, public accounts: this month's spending and revenue, tenge (persons represented).
 
 * benefits: ``unemployment_benefit`` x last wage, for the first ``benefit_months`` of
   unemployment, to those who had a job;
@@ -35,7 +35,9 @@ def public_accounts(model) -> None:
     subsidised = (w.subsidy_until >= model.month) & (w.status == Status.EMPLOYED)
     wage_subsidy = model.wage_subsidy_low_skill * float(w.wage[subsidised].sum())
     subsidies = wage_subsidy + model.month_accounts["migration_subsidy"]
-    automated = {"routine": float(f.automated_routine.sum()), "genai": float(f.automated_genai.sum())}
+    active = f.active  # robot tax is paid on machines in firms still operating
+    automated = {"routine": float(f.automated_routine[active].sum()),
+                 "genai": float(f.automated_genai[active].sum())}
     robot_tax = model.robot_tax * sum(
         technology_cost(model, c, taxed=False) * automated[c] for c in CHANNELS)
     model.accounts = {
