@@ -199,7 +199,8 @@ def write_back(fit: dict, path: Path | None = None) -> Path:
             section = header.group(1)
         m = _LINE.match(line)
         if m and (section, m.group("key")) in wanted:
-            comment = re.sub(r"^#\s*(calibrated \(labsim calibrate\):?\s*|calibrate:\s*)?", "", m.group("comment") or "#")
+            comment = re.sub(r"^#\s*(calibrated \(labsim calibrate\):?\s*|calibrate:\s*)?", "",
+                             m.group("comment") or "#")
             head = f"{m.group('key')}{m.group('eq')}{wanted[(section, m.group('key'))]}"
             column = len(line) - len(m.group("comment") or "") if m.group("comment") else len(head) + 2
             note = f"# calibrated (labsim calibrate): {comment}" if comment else "# calibrated (labsim calibrate)"
@@ -242,7 +243,8 @@ LIMITS = {
           "occupations, which the seeds do not give (the 423-group study is not public).",
     "B2": "Medium- and high-qualification employment grows by the entrants who replace retirees, "
           "by retraining upgrades and by complementary jobs. The net employment change (B1 + B2) is "
-          "of the order of the forecasts' sum (+171 thousand); what the model cannot produce is the split, for the reason given for B1: "
+          "of the order of the forecasts' sum (+171 thousand); what the model cannot produce is "
+          "the split, for the reason given for B1: "
           "without a larger fall in low-skill employment the medium/high share of the net gain "
           "stays below the forecast.",
     "B3": "Displaced workers find new jobs faster than the forecast assumes.",

@@ -2,8 +2,9 @@
 
 ``labsim run`` runs a scenario and writes its outputs; ``labsim policies`` lists the
 policy levers and knobs; ``labsim validate`` compares the baseline with the calibration
-targets (exit 0 when every target passes, 1 when one fails). Bad input (an unknown scenario, parameter or option, a value
-out of bounds, malformed TOML, a missing file) is one line on stderr and exit code 2.
+targets (exit 0 when every target passes, 1 when one fails); ``labsim calibrate`` fits
+the behavioural parameters to them. Bad input (an unknown scenario, parameter or option,
+a value out of bounds, malformed TOML, a missing file) is one line on stderr and exit code 2.
 Any other exception is a bug: it keeps its traceback and exits 1.
 """
 
