@@ -32,9 +32,12 @@ def load_backend(pure: bool | None = None) -> _Backend:
     if pure if pure is not None else pure_python():
         return _Backend("reference", match_job_seekers=reference.match_job_seekers,
                         retraining_choices=reference.retraining_choices,
-                        retraining_progress=reference.retraining_progress)
+                        retraining_progress=reference.retraining_progress,
+                        worker_statistics=reference.worker_statistics,
+                        update_incumbent_wages=reference.update_incumbent_wages,
+                        job_seeker_rows=reference.job_seeker_rows)
     try:
-        from . import _matching, _retraining
+        from . import _matching, _population, _retraining
     except ImportError as exc:
         raise ImportError(
             "labsim's Cython kernels are not built. Build them with "
@@ -43,4 +46,7 @@ def load_backend(pure: bool | None = None) -> _Backend:
         ) from exc
     return _Backend("cython", match_job_seekers=_matching.match_job_seekers,
                     retraining_choices=_retraining.retraining_choices,
-                    retraining_progress=_retraining.retraining_progress)
+                    retraining_progress=_retraining.retraining_progress,
+                    worker_statistics=_population.worker_statistics,
+                    update_incumbent_wages=_population.update_incumbent_wages,
+                    job_seeker_rows=_population.job_seeker_rows)

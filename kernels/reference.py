@@ -216,3 +216,48 @@ def retraining_progress(key, trainee_id, months_left, dropout_rate, target_cdf,
     cdf = target_cdf[new_skill]
     occ = (u_occ[:, None] >= cdf).sum(axis=1)
     target_occupation[:] = np.where(done, np.minimum(occ, target_cdf.shape[1] - 1), -1)
+
+
+# -----------------------------------------------------------------------------------------
+# Whole-population passes (kernels/_population.pyx)
+
+_N_STATUS = 5  # sim.population.Status: employed, self-employed, platform, unemployed, retraining
+
+
+def worker_statistics(region, skill, status, wage, gender, birth_month, migrant, displaced,
+                      unemployed_since, month, youth_months, older_months, counts, wage_sum,
+                      groups, long_term):
+    """Counts and wage sums by region x skill x status, counts by sex x age band x
+    migrant x status, and the long-term unemployed (all, displaced). See the Cython
+    docstring for the layout; outputs are zeroed by the caller and added to."""
+    size = counts.shape[0]
+    key = (region.astype(np.int64) * 3 + skill) * _N_STATUS + status
+    counts += np.bincount(key, minlength=size)
+    wage_sum += np.bincount(key, weights=wage, minlength=size)
+    age = month - birth_month.astype(np.int64)
+    band = (age >= youth_months).astype(np.int64) + (age >= older_months)
+    group_key = ((gender.astype(np.int64) * 3 + band) * 2 + (migrant != 0)) * _N_STATUS + status
+    groups += np.bincount(group_key, minlength=groups.shape[0])
+    long_term_mask = (status == 3) & (month - unemployed_since.astype(np.int64) >= 12)
+    long_term[0] += np.count_nonzero(long_term_mask)
+    long_term[1] += np.count_nonzero(long_term_mask & (displaced != 0))
+
+
+def update_incumbent_wages(status, region, skill, wage, factor, minimum_wage):
+    """Scale employees' and the self-employed's pay by their cell's factor, in place;
+    employees never below ``minimum_wage``."""
+    rows = np.flatnonzero(status <= 1)
+    cell = region[rows].astype(np.int64) * 3 + skill[rows]
+    pay = wage[rows] * factor[cell]
+    wage[rows] = np.where(status[rows] == 0, np.maximum(pay, minimum_wage), pay)
+
+
+def job_seeker_rows(status, worker_id, month, period, rows):
+    """Rows of the unemployed, gig workers and on-the-job searchers, in row order;
+    returns their number."""
+    seeking = (status == 3) | (status == 2)
+    if period > 0:
+        seeking |= (status == 0) & ((worker_id + month) % period == 0)
+    found = np.flatnonzero(seeking)
+    rows[:found.size] = found
+    return int(found.size)

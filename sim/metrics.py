@@ -37,26 +37,25 @@ _WORKING = (Status.EMPLOYED, Status.SELF_EMPLOYED, Status.PLATFORM)
 
 def market_statistics(model) -> dict[str, np.ndarray]:
     """Counts (agents) and wage sums by region x skill x status, and by sex x age band x
-    migrant x status, in two grouped counts."""
+    migrant x status, in one pass over the workers (the ``worker_statistics`` kernel)."""
     w = model.workers
     n_r = model.n_regions
     n_s = N_STATUSES
-    key = (w.region.astype(np.int64) * 3 + w.skill) * n_s + w.status
     size = n_r * 3 * n_s
-    counts = np.bincount(key, minlength=size).reshape(n_r, 3, n_s).astype(np.float64)
-    wage_sum = np.bincount(key, weights=w.wage, minlength=size).reshape(n_r, 3, n_s)
+    counts, wage_sum = np.zeros(size), np.zeros(size)
+    groups, long_term_counts = np.zeros(12 * n_s), np.zeros(2, dtype=np.int64)
+    model.kernels.worker_statistics(
+        w.region, w.skill, w.status, w.wage, w.gender, w.birth_month, w.migrant.view(np.uint8),
+        w.displaced.view(np.uint8), w.unemployed_since, model.month, YOUTH_MAX_AGE * 12,
+        OLDER_MIN_AGE * 12, counts, wage_sum, groups, long_term_counts)
+    counts = counts.reshape(n_r, 3, n_s)
+    wage_sum = wage_sum.reshape(n_r, 3, n_s)
+    groups = groups.reshape(2, 3, 2, n_s)
+    long_term, displaced_long_term = (int(x) for x in long_term_counts)
     employees = counts[:, :, Status.EMPLOYED]
     employed = counts[:, :, list(_WORKING)].sum(axis=2)
     unemployed = counts[:, :, Status.UNEMPLOYED]
     labour_force = employed + unemployed
-    unemployed_mask = w.status == Status.UNEMPLOYED
-    long_term_mask = unemployed_mask & (model.month - w.unemployed_since.astype(np.int32) >= 12)
-    long_term = np.count_nonzero(long_term_mask)
-    displaced_long_term = np.count_nonzero(long_term_mask & w.displaced)
-    age_months = model.month - w.birth_month.astype(np.int32)
-    band = (age_months >= YOUTH_MAX_AGE * 12).astype(np.int64) + (age_months >= OLDER_MIN_AGE * 12)
-    group_key = ((w.gender.astype(np.int64) * 3 + band) * 2 + w.migrant) * n_s + w.status
-    groups = np.bincount(group_key, minlength=12 * n_s).reshape(2, 3, 2, n_s).astype(np.float64)
     national_mean = wage_sum[:, :, Status.EMPLOYED].sum(axis=0) / np.maximum(employees.sum(0), 1)
     mean_rs = np.divide(wage_sum[:, :, Status.EMPLOYED], employees,
                         out=np.zeros((n_r, 3)), where=employees > 0)

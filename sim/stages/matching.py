@@ -39,16 +39,14 @@ def reservation_wages(model, rows: np.ndarray) -> np.ndarray:
 
 
 def job_seekers(model) -> np.ndarray:
-    """Rows of this month's job seekers (unemployed, gig workers, some employees), in worker-id order."""
+    """Rows of this month's job seekers (unemployed, gig workers, some employees), in row order."""
     w = model.workers
     rate = model.scenario_data.params["matching"]["on_the_job_search_rate"]
-    unemployed = (w.status == Status.UNEMPLOYED) | (w.status == Status.PLATFORM)
-    if rate > 0:
-        period = max(int(round(1.0 / rate)), 1)
-        on_the_job = (w.status == Status.EMPLOYED) & ((w.worker_id + model.month) % period == 0)
-        unemployed |= on_the_job
-    rows = np.flatnonzero(unemployed)
-    return rows[np.argsort(w.worker_id[rows], kind="stable")]
+    period = max(int(round(1.0 / rate)), 1) if rate > 0 else 0
+    rows = np.empty(len(w), dtype=np.int64)
+    count = model.kernels.job_seeker_rows(w.status, w.worker_id, model.month, period, rows)
+    # Row order is enough: the matching kernel's result does not depend on the order.
+    return rows[:count]
 
 
 def matching(model) -> None:

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import Status
-
 __all__ = ["wages", "wage_curve_target", "bargaining_factor"]
 
 
@@ -52,8 +50,7 @@ def wages(model) -> None:
     growth = (1.0 + params["productivity_growth"]) ** (1.0 / 12.0)
     factor = (model.wage_level / old_level) * growth * (model.bargaining_factor / old_bargaining)
     w = model.workers
-    rows = np.flatnonzero(w.status <= Status.SELF_EMPLOYED)
-    cell = w.region[rows].astype(np.int64) * 3 + w.skill[rows]
-    pay = w.wage[rows] * factor.ravel()[cell]
-    employee = w.status[rows] == Status.EMPLOYED
-    w.wage[rows] = np.where(employee, np.maximum(pay, model.minimum_wage), pay)
+    # One in-place pass over the population (kernel update_incumbent_wages).
+    model.kernels.update_incumbent_wages(w.status, w.region, w.skill, w.wage,
+                                         np.ascontiguousarray(factor.ravel()),
+                                         float(model.minimum_wage))

@@ -1,0 +1,135 @@
+# Whole-population passes, fused: the month's statistics, incumbents' wages, job seekers.
+#
+# What lives where (scikit-learn layering, see kernels/reference.py):
+#   kernels/_population.pyx  (this file) one nogil loop per function over the worker
+#                            columns; outputs allocated by the caller, nothing allocated;
+#   kernels/reference.py     the NumPy reference, which this file reproduces bit for bit
+#                            (sums run in row order, as np.bincount's do);
+#   sim/metrics.py, sim/stages/wages.py, sim/stages/matching.py  the callers.
+# At national scale every NumPy expression over the population is a 9-million-element
+# temporary; each of these kernels reads the columns once and writes only small outputs.
+# Directives and reproducibility flags are set once in setup.py.
+#
+# Status codes (sim/population.py Status): 0 employed, 1 self-employed, 2 platform,
+# 3 unemployed, 4 retraining.
+
+from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t
+
+cdef enum:
+    EMPLOYED = 0
+    SELF_EMPLOYED = 1
+    PLATFORM = 2
+    UNEMPLOYED = 3
+    N_STATUS = 5
+
+
+def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
+                      const int8_t[::1] status, const double[::1] wage,
+                      const int8_t[::1] gender, const int16_t[::1] birth_month,
+                      const uint8_t[::1] migrant, const uint8_t[::1] displaced,
+                      const int16_t[::1] unemployed_since, int64_t month,
+                      int64_t youth_months, int64_t older_months,
+                      double[::1] counts, double[::1] wage_sum, double[::1] groups,
+                      int64_t[::1] long_term):
+    """Counts and wage sums by region x skill x status, counts by sex x age band x
+    migrant x status, and the long-term unemployed, in one pass over the workers.
+
+    Same results as ``kernels.reference.worker_statistics``, bit for bit.
+
+    Args:
+        region, skill, status, gender: int8 (N); wage: float64 (N), tenge/month;
+            birth_month, unemployed_since: int16 (N), months from the start;
+            migrant, displaced: uint8 (N) (bool viewed as bytes).
+        month: the current month. youth_months, older_months: age bounds in months
+            (youth: age < youth_months; older: age >= older_months).
+        counts, wage_sum: OUT float64 (R * 3 * 5), zeroed by the caller; index
+            ``(region * 3 + skill) * 5 + status``.
+        groups: OUT float64 (2 * 3 * 2 * 5), zeroed; index
+            ``((gender * 3 + band) * 2 + migrant) * 5 + status``.
+        long_term: OUT int64 (2), zeroed: unemployed 12 months or more, and those of
+            them displaced by automation.
+    """
+    cdef Py_ssize_t i, n = region.shape[0]
+    for name, m in (("skill", skill.shape[0]), ("status", status.shape[0]),
+                    ("wage", wage.shape[0]), ("gender", gender.shape[0]),
+                    ("birth_month", birth_month.shape[0]), ("migrant", migrant.shape[0]),
+                    ("displaced", displaced.shape[0]),
+                    ("unemployed_since", unemployed_since.shape[0])):
+        if m != n:
+            raise ValueError(f"{name} has length {m}, region has {n}")
+    if groups.shape[0] != 60 or long_term.shape[0] != 2 or counts.shape[0] != wage_sum.shape[0]:
+        raise ValueError("groups needs 60 entries, long_term 2, counts as many as wage_sum")
+    cdef Py_ssize_t size = counts.shape[0]
+    for i in range(n):
+        if (region[i] * 3 + skill[i]) * N_STATUS + status[i] >= size or region[i] < 0:
+            raise ValueError(f"row {i}: region/skill/status out of range of counts")
+    cdef Py_ssize_t key
+    cdef int64_t age, band
+    with nogil:
+        for i in range(n):
+            key = (region[i] * 3 + skill[i]) * N_STATUS + status[i]
+            counts[key] += 1.0
+            wage_sum[key] += wage[i]
+            age = month - birth_month[i]
+            band = (age >= youth_months) + (age >= older_months)
+            groups[((gender[i] * 3 + band) * 2 + (migrant[i] != 0)) * N_STATUS + status[i]] += 1.0
+            if status[i] == UNEMPLOYED and month - unemployed_since[i] >= 12:
+                long_term[0] += 1
+                if displaced[i]:
+                    long_term[1] += 1
+
+
+def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,
+                           const int8_t[::1] skill, double[::1] wage,
+                           const double[::1] factor, double minimum_wage):
+    """Scale the pay of employees and the self-employed by their region x skill cell's
+    factor; employees never below ``minimum_wage``. In place, one pass.
+
+    Args:
+        status, region, skill: int8 (N); wage: IN/OUT float64 (N), tenge/month.
+        factor: float64 (R * 3), index ``region * 3 + skill``.
+        minimum_wage: tenge/month.
+
+    Invariant: rows of other statuses are untouched; bit for bit the reference's
+    ``where(employee, maximum(wage * factor, minimum_wage), wage * factor)``.
+    """
+    cdef Py_ssize_t i, n = status.shape[0]
+    if region.shape[0] != n or skill.shape[0] != n or wage.shape[0] != n:
+        raise ValueError("status, region, skill and wage need the same length")
+    cdef Py_ssize_t cells = factor.shape[0]
+    for i in range(n):
+        if region[i] < 0 or region[i] * 3 + skill[i] >= cells:
+            raise ValueError(f"row {i}: region/skill out of range of factor")
+    cdef double pay
+    with nogil:
+        for i in range(n):
+            if status[i] > SELF_EMPLOYED:
+                continue
+            pay = wage[i] * factor[region[i] * 3 + skill[i]]
+            if status[i] == EMPLOYED and pay < minimum_wage:
+                pay = minimum_wage
+            wage[i] = pay
+
+
+def job_seeker_rows(const int8_t[::1] status, const int64_t[::1] worker_id,
+                    int64_t month, int64_t period, int64_t[::1] rows):
+    """Rows of this month's job seekers: the unemployed, gig workers, and employees
+    whose turn it is in the on-the-job search rotation (``(id + month) % period == 0``;
+    ``period`` 0 means nobody searches on the job). Returns how many rows were written.
+
+    Args:
+        status: int8 (N); worker_id: int64 (N), non-negative.
+        rows: OUT int64 (N), allocated by the caller; the first ``count`` entries are
+            filled, in row order.
+    """
+    cdef Py_ssize_t i, n = status.shape[0], count = 0
+    if worker_id.shape[0] != n or rows.shape[0] < n:
+        raise ValueError("worker_id and rows need the length of status")
+    with nogil:
+        for i in range(n):
+            if status[i] == UNEMPLOYED or status[i] == PLATFORM or (
+                    status[i] == EMPLOYED and period > 0
+                    and (worker_id[i] + month) % period == 0):
+                rows[count] = i
+                count += 1
+    return count

@@ -1,0 +1,98 @@
+"""The whole-population kernels (``kernels/_population.pyx``) reproduce
+``kernels.reference`` bit for bit: the month's statistics, incumbents' wage update and
+the job-seeker list, on random populations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kernels import _population, reference
+
+SETTINGS = settings(max_examples=80, deadline=None, database=None)
+
+
+@st.composite
+def populations(draw, max_workers=400):
+    n = draw(st.integers(0, max_workers))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    n_regions = draw(st.integers(1, 6))
+    return {
+        "n_regions": n_regions,
+        "region": rng.integers(0, n_regions, n).astype(np.int8),
+        "skill": rng.integers(0, 3, n).astype(np.int8),
+        "status": rng.integers(0, 5, n).astype(np.int8),
+        "wage": np.where(rng.random(n) < 0.1, 0.0, rng.lognormal(12, 1, n)),
+        "gender": rng.integers(0, 2, n).astype(np.int8),
+        "birth_month": rng.integers(-64 * 12, -14 * 12, n).astype(np.int16),
+        "migrant": rng.random(n) < 0.2,
+        "displaced": rng.random(n) < 0.2,
+        "unemployed_since": rng.integers(-40, 30, n).astype(np.int16),
+        "worker_id": rng.permutation(n * 3)[:n].astype(np.int64),
+        "month": draw(st.integers(0, 40)),
+    }
+
+
+def _statistics(module, p):
+    size = p["n_regions"] * 15
+    out = [np.zeros(size), np.zeros(size), np.zeros(60), np.zeros(2, dtype=np.int64)]
+    module.worker_statistics(p["region"], p["skill"], p["status"], p["wage"], p["gender"],
+                             p["birth_month"], p["migrant"].view(np.uint8),
+                             p["displaced"].view(np.uint8), p["unemployed_since"], p["month"],
+                             25 * 12, 55 * 12, *out)
+    return out
+
+
+@SETTINGS
+@given(p=populations())
+def test_worker_statistics_cython_equals_reference(p):
+    for c, r in zip(_statistics(_population, p), _statistics(reference, p)):
+        assert np.array_equal(c, r)
+
+
+@SETTINGS
+@given(p=populations())
+def test_worker_statistics_count_everyone_once(p):
+    counts, _, groups, long_term = _statistics(_population, p)
+    n = len(p["region"])
+    assert counts.sum() == groups.sum() == n
+    assert long_term[1] <= long_term[0] <= np.count_nonzero(p["status"] == 3)
+
+
+@SETTINGS
+@given(p=populations(), minimum=st.floats(0, 3e5))
+def test_incumbent_wage_update_cython_equals_reference(p, minimum):
+    factor = np.random.default_rng(len(p["region"])).uniform(0.8, 1.2, p["n_regions"] * 3)
+    wages = [p["wage"].copy(), p["wage"].copy()]
+    for module, wage in zip((_population, reference), wages):
+        module.update_incumbent_wages(p["status"], p["region"], p["skill"], wage, factor, minimum)
+    assert np.array_equal(wages[0], wages[1])
+    others = p["status"] > 1
+    assert np.array_equal(wages[0][others], p["wage"][others])      # untouched
+    assert (wages[0][p["status"] == 0] >= minimum).all()              # floor for employees
+
+
+@SETTINGS
+@given(p=populations(), period=st.integers(0, 12))
+def test_job_seeker_rows_cython_equals_reference(p, period):
+    n = len(p["status"])
+    rows = [np.full(n, -7, dtype=np.int64), np.full(n, -7, dtype=np.int64)]
+    counts = [module.job_seeker_rows(p["status"], p["worker_id"], p["month"], period, out)
+              for module, out in zip((_population, reference), rows)]
+    assert counts[0] == counts[1]
+    assert np.array_equal(rows[0][:counts[0]], rows[1][:counts[1]])
+    seekers = p["status"][rows[0][:counts[0]]]
+    assert np.isin(seekers, [0, 2, 3]).all()
+    assert counts[0] >= np.count_nonzero(np.isin(p["status"], [2, 3]))
+
+
+def test_kernels_reject_arrays_of_different_lengths():
+    status = np.zeros(3, dtype=np.int8)
+    with pytest.raises(ValueError):
+        _population.update_incumbent_wages(status, np.zeros(2, np.int8), np.zeros(3, np.int8),
+                                           np.zeros(3), np.ones(3), 0.0)
+    with pytest.raises(ValueError):
+        _population.job_seeker_rows(status, np.zeros(2, np.int64), 0, 1, np.zeros(3, np.int64))
