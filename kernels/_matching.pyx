@@ -25,7 +25,7 @@ import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
-from kernels._rng cimport hash_draw, uniform
+from kernels._rng cimport agent_stream, hash_draw, mix64, uniform, uniform_in
 
 
 cdef inline int64_t _count_at_most(const double* cdf_row, Py_ssize_t n,
@@ -164,7 +164,7 @@ def match_job_seekers(uint64_t key,
     cdef int64_t rnd, a, base, draw, region, group, bucket, start, size
     cdef int64_t v1, v2, v, b, s, cur
     cdef Py_ssize_t i, t, n_touched, n_offered
-    cdef uint64_t sid, tb
+    cdef uint64_t sid, tb, stream
     cdef double ug, w1, w2
     cdef int fit
     cdef const double* cdf_row
@@ -178,12 +178,12 @@ def match_job_seekers(uint64_t key,
                 if hired_vacancy[i] >= 0:
                     continue
                 sid = <uint64_t>seeker_id[i]
+                stream = agent_stream(key, sid)   # shared by all this seeker's draws
                 cdf_row = &region_cdf[seeker_region[i], 0]
                 for a in range(n_applications):
                     draw = base + 4 * a
-                    region = _count_at_most(cdf_row, R,
-                                            uniform(key, sid, <uint64_t>draw))
-                    ug = uniform(key, sid, <uint64_t>(draw + 1))
+                    region = _count_at_most(cdf_row, R, uniform_in(stream, <uint64_t>draw))
+                    ug = uniform_in(stream, <uint64_t>(draw + 1))
                     if ug < switch_share:     # never true unless switch_share > 0
                         group = <int64_t>((ug / switch_share) * <double>n_groups)
                         if group > n_groups - 1:
@@ -195,9 +195,9 @@ def match_job_seekers(uint64_t key,
                     size = bucket_start[bucket + 1] - start
                     if size <= 0:
                         continue
-                    v1 = start + <int64_t>(uniform(key, sid, <uint64_t>(draw + 2))
+                    v1 = start + <int64_t>(uniform_in(stream, <uint64_t>(draw + 2))
                                            * <double>size)
-                    v2 = start + <int64_t>(uniform(key, sid, <uint64_t>(draw + 3))
+                    v2 = start + <int64_t>(uniform_in(stream, <uint64_t>(draw + 3))
                                            * <double>size)
                     w1 = vacancy_wage[v1]
                     w2 = vacancy_wage[v2]
@@ -218,7 +218,7 @@ def match_job_seekers(uint64_t key,
                         fit = 1
                     else:
                         fit = 0
-                    tb = hash_draw(key, sid, <uint64_t>vacancy_id[v] + <uint64_t>rnd)
+                    tb = mix64(stream ^ (<uint64_t>vacancy_id[v] + <uint64_t>rnd))
                     b = best_seeker[v]
                     if b < 0:
                         touched[n_touched] = v

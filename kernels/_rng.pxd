@@ -33,3 +33,15 @@ cdef inline uint64_t hash_draw(uint64_t key, uint64_t agent, uint64_t draw) noex
 cdef inline double uniform(uint64_t key, uint64_t agent, uint64_t draw) noexcept nogil:
     """Uniform [0, 1) from the top 53 bits of the hash (reference.uniform); exact."""
     return <double>(hash_draw(key, agent, draw) >> 11) * (1.0 / 9007199254740992.0)
+
+
+cdef inline uint64_t agent_stream(uint64_t key, uint64_t agent) noexcept nogil:
+    """mix64(key ^ agent): the first half of every draw of one agent, computed once when
+    a loop makes many draws for the same agent."""
+    return mix64(key ^ agent)
+
+
+cdef inline double uniform_in(uint64_t stream, uint64_t draw) noexcept nogil:
+    """uniform(key, agent, draw) given ``stream = agent_stream(key, agent)``: the same
+    number, one mix64 instead of two."""
+    return <double>(mix64(stream ^ draw) >> 11) * (1.0 / 9007199254740992.0)
