@@ -27,10 +27,11 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
                       const int8_t[::1] status, const double[::1] wage,
                       const int8_t[::1] gender, const int16_t[::1] birth_month,
                       const uint8_t[::1] migrant, const uint8_t[::1] displaced,
-                      const int16_t[::1] unemployed_since, int64_t month,
+                      const int16_t[::1] unemployed_since, const int16_t[::1] occupation,
+                      const uint8_t[::1] occupation_at_risk, int64_t month,
                       int64_t youth_months, int64_t older_months,
                       double[::1] counts, double[::1] wage_sum, double[::1] groups,
-                      int64_t[::1] long_term):
+                      int64_t[::1] long_term, double[::1] at_risk_working):
     """Counts and wage sums by region x skill x status, counts by sex x age band x
     migrant x status, and the long-term unemployed, in one pass over the workers.
 
@@ -48,26 +49,34 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
             ``((gender * 3 + band) * 2 + migrant) * 5 + status``.
         long_term: OUT int64 (2), zeroed: unemployed 12 months or more, and those of
             them displaced by automation.
+        occupation: int16 (N); occupation_at_risk: uint8 (O), 1 for an occupation at
+            moderate or high risk.
+        at_risk_working: OUT float64 (R), zeroed: working people (employed,
+            self-employed, platform) in at-risk occupations, by region.
     """
     cdef Py_ssize_t i, n = region.shape[0]
     for name, m in (("skill", skill.shape[0]), ("status", status.shape[0]),
                     ("wage", wage.shape[0]), ("gender", gender.shape[0]),
                     ("birth_month", birth_month.shape[0]), ("migrant", migrant.shape[0]),
                     ("displaced", displaced.shape[0]),
-                    ("unemployed_since", unemployed_since.shape[0])):
+                    ("unemployed_since", unemployed_since.shape[0]),
+                    ("occupation", occupation.shape[0])):
         if m != n:
             raise ValueError(f"{name} has length {m}, region has {n}")
     if groups.shape[0] != 60 or long_term.shape[0] != 2 or counts.shape[0] != wage_sum.shape[0]:
         raise ValueError("groups needs 60 entries, long_term 2, counts as many as wage_sum")
-    cdef Py_ssize_t size = counts.shape[0]
-    for i in range(n):
-        if (region[i] * 3 + skill[i]) * N_STATUS + status[i] >= size or region[i] < 0:
-            raise ValueError(f"row {i}: region/skill/status out of range of counts")
-    cdef Py_ssize_t key
+    cdef Py_ssize_t size = counts.shape[0], n_regions = at_risk_working.shape[0]
+    cdef Py_ssize_t n_occupations = occupation_at_risk.shape[0]
+    cdef Py_ssize_t key, bad = -1
     cdef int64_t age, band
     with nogil:
         for i in range(n):
             key = (region[i] * 3 + skill[i]) * N_STATUS + status[i]
+            # Checked in the same pass (no second read of the columns); stop at the first bad row.
+            if (key < 0 or key >= size or region[i] < 0 or region[i] >= n_regions
+                    or occupation[i] < 0 or occupation[i] >= n_occupations):
+                bad = i
+                break
             counts[key] += 1.0
             wage_sum[key] += wage[i]
             age = month - birth_month[i]
@@ -77,6 +86,10 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
                 long_term[0] += 1
                 if displaced[i]:
                     long_term[1] += 1
+            if status[i] <= PLATFORM and occupation_at_risk[occupation[i]]:
+                at_risk_working[region[i]] += 1.0
+    if bad >= 0:
+        raise ValueError(f"row {bad}: region, skill, status or occupation out of range")
 
 
 def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,

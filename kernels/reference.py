@@ -225,11 +225,12 @@ _N_STATUS = 5  # sim.population.Status: employed, self-employed, platform, unemp
 
 
 def worker_statistics(region, skill, status, wage, gender, birth_month, migrant, displaced,
-                      unemployed_since, month, youth_months, older_months, counts, wage_sum,
-                      groups, long_term):
+                      unemployed_since, occupation, occupation_at_risk, month, youth_months,
+                      older_months, counts, wage_sum, groups, long_term, at_risk_working):
     """Counts and wage sums by region x skill x status, counts by sex x age band x
-    migrant x status, and the long-term unemployed (all, displaced). See the Cython
-    docstring for the layout; outputs are zeroed by the caller and added to."""
+    migrant x status, the long-term unemployed (all, displaced) and working people in
+    at-risk occupations by region. See the Cython docstring for the layout; outputs are
+    zeroed by the caller and added to."""
     size = counts.shape[0]
     key = (region.astype(np.int64) * 3 + skill) * _N_STATUS + status
     counts += np.bincount(key, minlength=size)
@@ -241,6 +242,8 @@ def worker_statistics(region, skill, status, wage, gender, birth_month, migrant,
     long_term_mask = (status == 3) & (month - unemployed_since.astype(np.int64) >= 12)
     long_term[0] += np.count_nonzero(long_term_mask)
     long_term[1] += np.count_nonzero(long_term_mask & (displaced != 0))
+    risky = (status <= 2) & (occupation_at_risk[occupation] != 0)
+    at_risk_working += np.bincount(region[risky].astype(np.int64), minlength=at_risk_working.shape[0])
 
 
 def update_incumbent_wages(status, region, skill, wage, factor, minimum_wage):

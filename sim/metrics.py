@@ -44,10 +44,12 @@ def market_statistics(model) -> dict[str, np.ndarray]:
     size = n_r * 3 * n_s
     counts, wage_sum = np.zeros(size), np.zeros(size)
     groups, long_term_counts = np.zeros(12 * n_s), np.zeros(2, dtype=np.int64)
+    at_risk_working = np.zeros(n_r)
     model.kernels.worker_statistics(
         w.region, w.skill, w.status, w.wage, w.gender, w.birth_month, w.migrant.view(np.uint8),
-        w.displaced.view(np.uint8), w.unemployed_since, model.month, YOUTH_MAX_AGE * 12,
-        OLDER_MIN_AGE * 12, counts, wage_sum, groups, long_term_counts)
+        w.displaced.view(np.uint8), w.unemployed_since, w.occupation,
+        model.economy.at_risk.astype(np.uint8), model.month, YOUTH_MAX_AGE * 12,
+        OLDER_MIN_AGE * 12, counts, wage_sum, groups, long_term_counts, at_risk_working)
     counts = counts.reshape(n_r, 3, n_s)
     wage_sum = wage_sum.reshape(n_r, 3, n_s)
     groups = groups.reshape(2, 3, 2, n_s)
@@ -75,6 +77,7 @@ def market_statistics(model) -> dict[str, np.ndarray]:
         "long_term_unemployed": long_term,
         "displaced_long_term_unemployed": displaced_long_term,
         "groups": groups,
+        "at_risk_working_r": at_risk_working,
     }
 
 
@@ -154,7 +157,7 @@ def model_reporters(model) -> dict[str, float]:
 def region_frame(model) -> pd.DataFrame:
     """One row per region: labour force, employment, unemployment, wages, automation."""
     s, persons = model.market, model.persons_per_agent
-    f, w = model.firms, model.workers
+    f = model.firms
     n_r = model.n_regions
     employed = s["employed_rs"].sum(axis=1)
     lf = s["labour_force_r"]
@@ -164,9 +167,7 @@ def region_frame(model) -> pd.DataFrame:
     automated = np.bincount(f.region, weights=f.automated_routine + f.automated_genai,
                             minlength=n_r)
     exposed = np.bincount(f.region, weights=f.exposed_positions, minlength=n_r)
-    working = w.status <= Status.PLATFORM
-    risky = np.bincount(w.region[working], weights=model.economy.at_risk[w.occupation[working]],
-                        minlength=n_r)
+    risky = s["at_risk_working_r"]
     return pd.DataFrame({
         "region": list(model.region_names),
         "labour_force": lf * persons,

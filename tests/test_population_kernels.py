@@ -32,16 +32,20 @@ def populations(draw, max_workers=400):
         "displaced": rng.random(n) < 0.2,
         "unemployed_since": rng.integers(-40, 30, n).astype(np.int16),
         "worker_id": rng.permutation(n * 3)[:n].astype(np.int64),
+        "occupation": rng.integers(0, 7, n).astype(np.int16),
+        "occupation_at_risk": (rng.random(7) < 0.4).astype(np.uint8),
         "month": draw(st.integers(0, 40)),
     }
 
 
 def _statistics(module, p):
     size = p["n_regions"] * 15
-    out = [np.zeros(size), np.zeros(size), np.zeros(60), np.zeros(2, dtype=np.int64)]
+    out = [np.zeros(size), np.zeros(size), np.zeros(60), np.zeros(2, dtype=np.int64),
+           np.zeros(p["n_regions"])]
     module.worker_statistics(p["region"], p["skill"], p["status"], p["wage"], p["gender"],
                              p["birth_month"], p["migrant"].view(np.uint8),
-                             p["displaced"].view(np.uint8), p["unemployed_since"], p["month"],
+                             p["displaced"].view(np.uint8), p["unemployed_since"],
+                             p["occupation"], p["occupation_at_risk"], p["month"],
                              25 * 12, 55 * 12, *out)
     return out
 
@@ -56,10 +60,11 @@ def test_worker_statistics_cython_equals_reference(p):
 @SETTINGS
 @given(p=populations())
 def test_worker_statistics_count_everyone_once(p):
-    counts, _, groups, long_term = _statistics(_population, p)
+    counts, _, groups, long_term, at_risk = _statistics(_population, p)
     n = len(p["region"])
     assert counts.sum() == groups.sum() == n
     assert long_term[1] <= long_term[0] <= np.count_nonzero(p["status"] == 3)
+    assert at_risk.sum() == np.count_nonzero((p["status"] <= 2) & (p["occupation_at_risk"][p["occupation"]] != 0))
 
 
 @SETTINGS
