@@ -1,0 +1,24 @@
+"""Outputs are bit-identical to a stored digest of a small run (issue 6's guard: an
+optimisation must not change a result). Both kernel backends must match it.
+
+The digest is regenerated only by ``python tests/regenerate_digest.py --reason ...``, in a
+commit that says why. It holds for this platform and these locked dependency versions
+(the reproducibility promise of DESIGN.md): a different NumPy, or a CPU whose vectorised
+``exp`` rounds differently, may legitimately change the last bits.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from regenerate_digest import DIGEST_PATH, output_digests
+
+
+@pytest.mark.parametrize("pure", ["0", "1"], ids=["cython", "numpy-reference"])
+def test_small_run_matches_the_stored_digest(monkeypatch, pure):
+    monkeypatch.setenv("LABSIM_PURE_PYTHON", pure)
+    stored = json.loads(DIGEST_PATH.read_text())
+    assert output_digests(stored["run"]) == stored["sha256"], (
+        f"outputs changed since the digest was stored ({stored['reason']}); if on purpose, "
+        "run `python tests/regenerate_digest.py --reason ...` and say why in the commit")
