@@ -35,7 +35,10 @@ def load_backend(pure: bool | None = None) -> _Backend:
                         retraining_progress=reference.retraining_progress,
                         worker_statistics=reference.worker_statistics,
                         update_incumbent_wages=reference.update_incumbent_wages,
-                        job_seeker_rows=reference.job_seeker_rows)
+                        job_seeker_rows=reference.job_seeker_rows,
+                        rows_with_status=reference.rows_with_status,
+                        retiring_rows=reference.retiring_rows,
+                        separations_due=reference.separations_due)
     try:
         from . import _matching, _population, _retraining
     except ImportError as exc:
@@ -49,4 +52,7 @@ def load_backend(pure: bool | None = None) -> _Backend:
                     retraining_progress=_retraining.retraining_progress,
                     worker_statistics=_population.worker_statistics,
                     update_incumbent_wages=_population.update_incumbent_wages,
-                    job_seeker_rows=_population.job_seeker_rows)
+                    job_seeker_rows=_population.job_seeker_rows,
+                    rows_with_status=_population.rows_with_status,
+                    retiring_rows=_population.retiring_rows,
+                    separations_due=_population.separations_due)

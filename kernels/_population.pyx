@@ -146,3 +146,62 @@ def job_seeker_rows(const int8_t[::1] status, const int64_t[::1] worker_id,
                 rows[count] = i
                 count += 1
     return count
+
+
+def rows_with_status(const int8_t[::1] status, int8_t code, int64_t[::1] rows):
+    """Rows whose status is ``code``, in row order; returns how many were written.
+
+    One pass, where ``np.flatnonzero(status == code)`` makes two (and a temporary).
+
+    Args:
+        status: int8 (N); code: the status wanted.
+        rows: OUT int64 (>= N), allocated by the caller.
+    """
+    cdef Py_ssize_t i, n = status.shape[0], count = 0
+    if rows.shape[0] < n:
+        raise ValueError("rows must be at least as long as status")
+    with nogil:
+        for i in range(n):
+            if status[i] == code:
+                rows[count] = i
+                count += 1
+    return count
+
+
+def retiring_rows(const int16_t[::1] birth_month, const int8_t[::1] gender, int64_t month,
+                  const double[::1] retirement_age_months, int64_t[::1] rows):
+    """Rows of workers at or past the statutory retirement age this month (age in
+    months >= ``retirement_age_months[gender]``), in row order; returns the count.
+
+    Args:
+        birth_month: int16 (N), months from the start; gender: int8 (N), 0 male 1 female.
+        retirement_age_months: float64 (2), by gender.
+        rows: OUT int64 (>= N).
+    """
+    cdef Py_ssize_t i, n = birth_month.shape[0], count = 0
+    if gender.shape[0] != n or rows.shape[0] < n or retirement_age_months.shape[0] != 2:
+        raise ValueError("gender and rows need the length of birth_month; ages need 2 entries")
+    for i in range(n):
+        if gender[i] < 0 or gender[i] > 1:
+            raise ValueError(f"row {i}: gender {gender[i]} is not 0 or 1")
+    with nogil:
+        for i in range(n):
+            if <double>(month - birth_month[i]) >= retirement_age_months[gender[i]]:
+                rows[count] = i
+                count += 1
+    return count
+
+
+def separations_due(const int16_t[::1] separation_month, const int8_t[::1] status,
+                    int64_t month, int64_t[::1] rows):
+    """Rows of employees and self-employed whose exogenous separation falls due this
+    month (``separation_month <= month``), in row order; returns the count."""
+    cdef Py_ssize_t i, n = status.shape[0], count = 0
+    if separation_month.shape[0] != n or rows.shape[0] < n:
+        raise ValueError("separation_month and rows need the length of status")
+    with nogil:
+        for i in range(n):
+            if separation_month[i] <= month and status[i] <= SELF_EMPLOYED:
+                rows[count] = i
+                count += 1
+    return count

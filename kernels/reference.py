@@ -264,3 +264,24 @@ def job_seeker_rows(status, worker_id, month, period, rows):
     found = np.flatnonzero(seeking)
     rows[:found.size] = found
     return int(found.size)
+
+
+def rows_with_status(status, code, rows):
+    """Rows whose status is ``code``, in row order; returns their number."""
+    found = np.flatnonzero(status == code)
+    rows[:found.size] = found
+    return int(found.size)
+
+
+def retiring_rows(birth_month, gender, month, retirement_age_months, rows):
+    """Rows at or past the retirement age of their gender this month; returns the count."""
+    found = np.flatnonzero(month - birth_month.astype(np.int64) >= retirement_age_months[gender])
+    rows[:found.size] = found
+    return int(found.size)
+
+
+def separations_due(separation_month, status, month, rows):
+    """Rows of employees and self-employed whose separation is due; returns the count."""
+    found = np.flatnonzero((separation_month <= month) & (status <= 1))
+    rows[:found.size] = found
+    return int(found.size)

@@ -221,6 +221,12 @@ class LaborMarketModel(mesa.Model):
 
     # -- quantities the stages share -------------------------------------------------------
 
+    def rows_with_status(self, status) -> np.ndarray:
+        """Rows of the workers whose status is ``status``, in row order (one pass)."""
+        rows = np.empty(len(self.workers), dtype=np.int64)
+        count = self.kernels.rows_with_status(self.workers.status, int(status), rows)
+        return rows[:count]
+
     def stream_key(self, stream: str) -> int:
         """64-bit key of a named random stream for this seed and month."""
         return stream_key(self.seed, self.month, int(Stream[stream]))

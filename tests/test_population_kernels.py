@@ -101,3 +101,36 @@ def test_kernels_reject_arrays_of_different_lengths():
                                            np.zeros(3), np.ones(3), 0.0)
     with pytest.raises(ValueError):
         _population.job_seeker_rows(status, np.zeros(2, np.int64), 0, 1, np.zeros(3, np.int64))
+
+
+def _rows(module, name, *args, n):
+    out = np.full(n, -7, dtype=np.int64)
+    count = getattr(module, name)(*args, out)
+    return out[:count]
+
+
+@SETTINGS
+@given(p=populations(), code=st.integers(0, 4))
+def test_rows_with_status_cython_equals_reference(p, code):
+    n = len(p["status"])
+    rows = _rows(_population, "rows_with_status", p["status"], code, n=n)
+    assert np.array_equal(rows, _rows(reference, "rows_with_status", p["status"], code, n=n))
+    assert np.array_equal(rows, np.flatnonzero(p["status"] == code))
+
+
+@SETTINGS
+@given(p=populations())
+def test_retiring_and_separating_rows_cython_equal_reference(p):
+    n = len(p["status"])
+    ages = np.array([63 * 12, 61 * 12], dtype=np.float64)
+    month = p["month"] + 600   # old enough for some to retire
+    args = (p["birth_month"], p["gender"], month, ages)
+    retiring = _rows(_population, "retiring_rows", *args, n=n)
+    assert np.array_equal(retiring, _rows(reference, "retiring_rows", *args, n=n))
+    age = month - p["birth_month"].astype(np.int64)
+    assert (age[retiring] >= ages[p["gender"][retiring]]).all()
+    due = p["unemployed_since"]   # any int16 column serves as a separation month
+    args = (due, p["status"], p["month"])
+    separating = _rows(_population, "separations_due", *args, n=n)
+    assert np.array_equal(separating, _rows(reference, "separations_due", *args, n=n))
+    assert (p["status"][separating] <= 1).all() and (due[separating] <= p["month"]).all()

@@ -53,7 +53,7 @@ def automation(model) -> None:
     """Adoption decisions, displacement and complementary job creation."""
     auto = model.scenario_data.params["automation"]
     w, f = model.workers, model.firms
-    employees = np.flatnonzero(w.status == Status.EMPLOYED)
+    employees = model.rows_with_status(Status.EMPLOYED)
     occupation = w.occupation[employees]
     n_firms = len(f)
     for c, channel in enumerate(CHANNELS):

@@ -14,8 +14,10 @@ __all__ = ["demography", "retire", "enter", "renew_firms"]
 def retire(model) -> None:
     """Remove workers who reach the statutory retirement age (counted)."""
     w = model.workers
-    threshold = model.retirement_age_months[w.gender]
-    rows = np.flatnonzero(model.month - w.birth_month.astype(np.int32) >= threshold)
+    rows = np.empty(len(w), dtype=np.int64)
+    count = model.kernels.retiring_rows(w.birth_month, w.gender, model.month,
+                                        model.retirement_age_months.astype(np.float64), rows)
+    rows = rows[:count]
     if rows.size == 0:
         return
     at_firm = rows[w.status[rows] == Status.EMPLOYED]

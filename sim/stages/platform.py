@@ -36,7 +36,7 @@ def platform(model) -> None:
         return
     p = model.scenario_data.params["platform"]
     w = model.workers
-    gig = np.flatnonzero(w.status == Status.PLATFORM)
+    gig = model.rows_with_status(Status.PLATFORM)
     if gig.size:
         leaving = gig[uniform_for(model.seed, model.month, Stream.PLATFORM_EXIT,
                                   w.worker_id[gig]) < p["exit_rate"]]
@@ -44,7 +44,7 @@ def platform(model) -> None:
         w.wage[leaving] = 0.0
         staying = gig[w.status[gig] == Status.PLATFORM]
         w.wage[staying] = platform_income(model, w.region[staying].astype(np.int64))
-    rows = np.flatnonzero(w.status == Status.UNEMPLOYED)
+    rows = model.rows_with_status(Status.UNEMPLOYED)
     months = model.month - w.unemployed_since[rows].astype(np.int64)
     eligible = w.displaced[rows] | (months >= model.benefit_months)
     rows = rows[eligible]

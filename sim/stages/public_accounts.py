@@ -24,12 +24,12 @@ def public_accounts(model) -> None:
     """Stage entry point: fills ``model.accounts`` for the month."""
     w, f = model.workers, model.firms
     persons = model.persons_per_agent
-    unemployed = np.flatnonzero(w.status == Status.UNEMPLOYED)
+    unemployed = model.rows_with_status(Status.UNEMPLOYED)
     months = model.month - w.unemployed_since[unemployed].astype(np.int64)
     last = w.last_wage[unemployed]
     eligible = (months < model.benefit_months) & (last > 0)
     benefits = model.unemployment_benefit * float(last[eligible].sum())
-    trainees = int(np.count_nonzero(w.status == Status.RETRAINING))
+    trainees = model.rows_with_status(Status.RETRAINING).size
     course = model.scenario_data.params["retraining"]["course_cost"]
     training = trainees * (model.retraining_stipend + model.retraining_subsidy * course)
     subsidised = (w.subsidy_until >= model.month) & (w.status == Status.EMPLOYED)

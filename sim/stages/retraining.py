@@ -22,7 +22,7 @@ __all__ = ["retraining", "advance_trainees", "enrol", "expected_gain"]
 
 def advance_trainees(model) -> None:
     w = model.workers
-    rows = np.flatnonzero(w.status == Status.RETRAINING)
+    rows = model.rows_with_status(Status.RETRAINING)
     if rows.size == 0:
         return
     rows = rows[np.argsort(w.worker_id[rows], kind="stable")]
@@ -74,7 +74,7 @@ def enrol(model) -> None:
     model._seat_carry -= seats
     if seats == 0:
         return
-    candidates = np.flatnonzero(w.status == Status.UNEMPLOYED)
+    candidates = model.rows_with_status(Status.UNEMPLOYED)
     young_enough = (model.month - w.birth_month[candidates].astype(np.int64)) \
         < model.retirement_age_months[w.gender[candidates]] - 5 * 12
     candidates = candidates[young_enough]

@@ -43,7 +43,8 @@ def separate(model, rows: np.ndarray) -> None:
 def separations(model) -> None:
     """Exogenous separations due this month."""
     w = model.workers
-    rows = np.flatnonzero((w.separation_month <= model.month) & (w.status <= Status.SELF_EMPLOYED))
+    rows = np.empty(len(w), dtype=np.int64)
+    rows = rows[:model.kernels.separations_due(w.separation_month, w.status, model.month, rows)]
     if rows.size:
         model.separations_total += rows.size
         separate(model, rows)

@@ -44,7 +44,7 @@ def lay_off(model, target: np.ndarray) -> None:
     over = excess > 0
     if not over.any():
         return
-    rows = np.flatnonzero(w.status == Status.EMPLOYED)
+    rows = model.rows_with_status(Status.EMPLOYED)
     rows = rows[over[w.firm[rows]]]
     u = uniform_for(model.seed, model.month, Stream.LAYOFF, w.worker_id[rows])
     firm = w.firm[rows]
@@ -90,7 +90,7 @@ def post_vacancies(model) -> None:
 
     # Self-employment openings, by region x sector cell.
     w = model.workers
-    se_rows = np.flatnonzero(w.status == Status.SELF_EMPLOYED)
+    se_rows = model.rows_with_status(Status.SELF_EMPLOYED)
     n_s = eco.n_sectors
     se_now = np.bincount(w.region[se_rows].astype(np.int64) * n_s + w.sector[se_rows],
                          minlength=model.n_regions * n_s)
