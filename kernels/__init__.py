@@ -38,7 +38,9 @@ def load_backend(pure: bool | None = None) -> _Backend:
                         job_seeker_rows=reference.job_seeker_rows,
                         rows_with_status=reference.rows_with_status,
                         retiring_rows=reference.retiring_rows,
-                        separations_due=reference.separations_due)
+                        separations_due=reference.separations_due,
+                        automation_savings=reference.automation_savings,
+                        exposed_in_adopting=reference.exposed_in_adopting)
     try:
         from . import _matching, _population, _retraining
     except ImportError as exc:
@@ -55,4 +57,6 @@ def load_backend(pure: bool | None = None) -> _Backend:
                     job_seeker_rows=_population.job_seeker_rows,
                     rows_with_status=_population.rows_with_status,
                     retiring_rows=_population.retiring_rows,
-                    separations_due=_population.separations_due)
+                    separations_due=_population.separations_due,
+                    automation_savings=_population.automation_savings,
+                    exposed_in_adopting=_population.exposed_in_adopting)

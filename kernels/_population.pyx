@@ -13,7 +13,7 @@
 # Status codes (sim/population.py Status): 0 employed, 1 self-employed, 2 platform,
 # 3 unemployed, 4 retraining.
 
-from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t
 
 cdef enum:
     EMPLOYED = 0
@@ -204,4 +204,87 @@ def separations_due(const int16_t[::1] separation_month, const int8_t[::1] statu
             if separation_month[i] <= month and status[i] <= SELF_EMPLOYED:
                 rows[count] = i
                 count += 1
+    return count
+
+
+def automation_savings(const int8_t[::1] status, const int16_t[::1] occupation,
+                       const int32_t[::1] firm, const double[::1] wage,
+                       const int8_t[::1] channel_of_occupation, const double[::1] exposure,
+                       const double[::1] cost, double[::1] bill, double[::1] saving):
+    """Each firm's exposed wage bill and the saving automation would bring, per channel,
+    in one pass over the employees.
+
+    For an employee in an occupation of channel ``c`` (``channel_of_occupation``, -1 for
+    none) with exposure ``p``: ``bill[c * F + firm] += p * wage`` and
+    ``saving[c * F + firm] += p * max(wage - cost[c], 0)``; sums run in row order, as
+    the reference's np.bincount does.
+
+    Args:
+        status: int8 (N); occupation: int16 (N); firm: int32 (N); wage: float64 (N).
+        channel_of_occupation: int8 (O); exposure: float64 (O); cost: float64 (2),
+            tenge/month per position, by channel.
+        bill, saving: OUT float64 (2 * F), zeroed by the caller.
+    """
+    cdef Py_ssize_t i, n = status.shape[0]
+    cdef Py_ssize_t n_firms = bill.shape[0] // 2, n_occupations = exposure.shape[0]
+    if occupation.shape[0] != n or firm.shape[0] != n or wage.shape[0] != n:
+        raise ValueError("occupation, firm and wage need the length of status")
+    if saving.shape[0] != bill.shape[0] or cost.shape[0] != 2 or \
+            channel_of_occupation.shape[0] != n_occupations:
+        raise ValueError("bill/saving need 2 * firms entries, cost 2, one channel per occupation")
+    cdef Py_ssize_t key, bad = -1
+    cdef int c
+    cdef double p, gain
+    with nogil:
+        for i in range(n):
+            if status[i] != EMPLOYED:
+                continue
+            if occupation[i] < 0 or occupation[i] >= n_occupations or firm[i] < 0 \
+                    or firm[i] >= n_firms:
+                bad = i
+                break
+            c = channel_of_occupation[occupation[i]]
+            if c < 0:
+                continue
+            p = exposure[occupation[i]]
+            key = c * n_firms + firm[i]
+            bill[key] += p * wage[i]
+            gain = wage[i] - cost[c]
+            if gain < 0.0:
+                gain = 0.0
+            saving[key] += p * gain
+    if bad >= 0:
+        raise ValueError(f"row {bad}: occupation or firm out of range")
+
+
+def exposed_in_adopting(const int8_t[::1] status, const int16_t[::1] occupation,
+                        const int32_t[::1] firm, const double[::1] wage,
+                        const int8_t[::1] channel_of_occupation, int8_t channel, double cost,
+                        const uint8_t[::1] adopting, int64_t[::1] rows):
+    """Rows of employees in occupations of ``channel`` at adopting firms who earn more
+    than the technology costs (the jobs an adoption can replace), in row order; returns
+    the count.
+
+    Args:
+        adopting: uint8 (F), 1 for a firm adopting this month; rows: OUT int64 (>= N).
+    """
+    cdef Py_ssize_t i, n = status.shape[0], count = 0
+    cdef Py_ssize_t n_firms = adopting.shape[0], n_occupations = channel_of_occupation.shape[0]
+    if occupation.shape[0] != n or firm.shape[0] != n or wage.shape[0] != n or rows.shape[0] < n:
+        raise ValueError("occupation, firm, wage and rows need the length of status")
+    cdef Py_ssize_t bad = -1
+    with nogil:
+        for i in range(n):
+            if status[i] != EMPLOYED:
+                continue
+            if occupation[i] < 0 or occupation[i] >= n_occupations or firm[i] < 0 \
+                    or firm[i] >= n_firms:
+                bad = i
+                break
+            if channel_of_occupation[occupation[i]] == channel and adopting[firm[i]] \
+                    and wage[i] > cost:
+                rows[count] = i
+                count += 1
+    if bad >= 0:
+        raise ValueError(f"row {bad}: occupation or firm out of range")
     return count

@@ -285,3 +285,29 @@ def separations_due(separation_month, status, month, rows):
     found = np.flatnonzero((separation_month <= month) & (status <= 1))
     rows[:found.size] = found
     return int(found.size)
+
+
+def automation_savings(status, occupation, firm, wage, channel_of_occupation, exposure, cost,
+                       bill, saving):
+    """Each firm's exposed wage bill and potential saving, by channel (see the Cython
+    docstring); adds into ``bill`` and ``saving`` (2 * F)."""
+    n_firms = bill.shape[0] // 2
+    employees = np.flatnonzero(status == 0)
+    channel = channel_of_occupation[occupation[employees]]
+    for c in (0, 1):
+        rows = employees[channel == c]
+        p = exposure[occupation[rows]]
+        pay = wage[rows]
+        bill[c * n_firms:(c + 1) * n_firms] += np.bincount(firm[rows], weights=p * pay,
+                                                           minlength=n_firms)
+        saving[c * n_firms:(c + 1) * n_firms] += np.bincount(
+            firm[rows], weights=p * np.maximum(pay - cost[c], 0.0), minlength=n_firms)
+
+
+def exposed_in_adopting(status, occupation, firm, wage, channel_of_occupation, channel, cost,
+                        adopting, rows):
+    """Rows of employees of ``channel`` at adopting firms paid above ``cost``; returns the count."""
+    found = np.flatnonzero((status == 0) & (channel_of_occupation[occupation] == channel)
+                           & (adopting[np.maximum(firm, 0)] != 0) & (wage > cost))
+    rows[:found.size] = found
+    return int(found.size)

@@ -134,3 +134,27 @@ def test_retiring_and_separating_rows_cython_equal_reference(p):
     separating = _rows(_population, "separations_due", *args, n=n)
     assert np.array_equal(separating, _rows(reference, "separations_due", *args, n=n))
     assert (p["status"][separating] <= 1).all() and (due[separating] <= p["month"]).all()
+
+
+@SETTINGS
+@given(p=populations(), n_firms=st.integers(1, 30))
+def test_automation_savings_and_exposed_rows_cython_equal_reference(p, n_firms):
+    n = len(p["status"])
+    rng = np.random.default_rng(n + n_firms)
+    firm = rng.integers(0, n_firms, n).astype(np.int32)
+    channel = rng.integers(-1, 2, 7).astype(np.int8)
+    exposure = rng.uniform(0.3, 0.9, 7)
+    cost = np.array([150_000.0, 250_000.0])
+    out = {m: (np.zeros(2 * n_firms), np.zeros(2 * n_firms)) for m in ("c", "r")}
+    for key, module in (("c", _population), ("r", reference)):
+        module.automation_savings(p["status"], p["occupation"], firm, p["wage"], channel,
+                                  exposure, cost, *out[key])
+    assert np.array_equal(out["c"][0], out["r"][0]) and np.array_equal(out["c"][1], out["r"][1])
+    assert (out["c"][1] <= out["c"][0] + 1e-9 * np.abs(out["c"][0])).all()  # saving <= bill
+    adopting = (rng.random(n_firms) < 0.5).astype(np.uint8)
+    for c in (0, 1):
+        args = (p["status"], p["occupation"], firm, p["wage"], channel, c, cost[c], adopting)
+        rows = _rows(_population, "exposed_in_adopting", *args, n=n)
+        assert np.array_equal(rows, _rows(reference, "exposed_in_adopting", *args, n=n))
+        assert (p["status"][rows] == 0).all() and (adopting[firm[rows]] == 1).all()
+        assert (p["wage"][rows] > cost[c]).all()

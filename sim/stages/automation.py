@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import Status
 from ..randomness import Stream, uniform_for
 from .separations import separate
 
@@ -53,22 +52,18 @@ def automation(model) -> None:
     """Adoption decisions, displacement and complementary job creation."""
     auto = model.scenario_data.params["automation"]
     w, f = model.workers, model.firms
-    employees = model.rows_with_status(Status.EMPLOYED)
-    occupation = w.occupation[employees]
     n_firms = len(f)
+    costs = np.array([technology_cost(model, channel) for channel in CHANNELS])
+    # One pass over the employees: each firm's exposed wage bill and saving, by channel.
+    bills, savings = np.zeros(2 * n_firms), np.zeros(2 * n_firms)
+    model.kernels.automation_savings(w.status, w.occupation, w.firm, w.wage,
+                                     model.channel_of_occupation, model.channel_exposure,
+                                     costs, bills, savings)
     for c, channel in enumerate(CHANNELS):
         if not _channel_active(model, channel):
             continue
-        in_channel = model.channel_of_occupation[occupation] == c
-        rows = employees[in_channel]
-        if rows.size == 0:
-            continue
-        cost = technology_cost(model, channel)
-        p = model.channel_exposure[w.occupation[rows]]
-        wage = w.wage[rows]
-        firm = w.firm[rows]
-        bill = np.bincount(firm, weights=p * wage, minlength=n_firms)
-        saving = np.bincount(firm, weights=p * np.maximum(wage - cost, 0.0), minlength=n_firms)
+        cost = costs[c]
+        bill, saving = bills[c * n_firms:(c + 1) * n_firms], savings[c * n_firms:(c + 1) * n_firms]
         relative = np.divide(saving, bill, out=np.zeros(n_firms), where=bill > 0)
         hazard = auto["max_adoption_hazard"] * (1.0 - np.exp(-relative / auto["hazard_saving_scale"]))
         candidates = np.flatnonzero(hazard > 0)
@@ -79,10 +74,15 @@ def automation(model) -> None:
         adopting[candidates[u < hazard[candidates]]] = True
         model.adoptions_total += int(adopting.sum())
         model.ever_automated[adopting] = True
-        exposed = adopting[firm] & (wage > cost)
-        if not exposed.any():
+        if not adopting.any():
             continue
-        rows, p = rows[exposed], p[exposed]
+        rows = np.empty(len(w), dtype=np.int64)
+        rows = rows[:model.kernels.exposed_in_adopting(
+            w.status, w.occupation, w.firm, w.wage, model.channel_of_occupation, c, cost,
+            adopting.view(np.uint8), rows)]
+        if rows.size == 0:
+            continue
+        p = model.channel_exposure[w.occupation[rows]]
         u = uniform_for(model.seed, model.month, Stream.AUTOMATION_DISPLACEMENT, w.worker_id[rows], c)
         displaced = rows[u < auto["adoption_step"] * p]
         if displaced.size == 0:
