@@ -301,6 +301,23 @@ class LaborMarketModel(mesa.Model):
         for _ in range(int(months)):
             self.step()
 
+    def save(self, path) -> None:
+        """Write a checkpoint of the state to ``path`` (``.npz``): see :mod:`sim.checkpoint`."""
+        from .checkpoint import save
+
+        save(self, path)
+
+    @classmethod
+    def load(cls, path, check_invariants: bool | None = None) -> LaborMarketModel:
+        """Restore a model from a checkpoint written by :meth:`save` (see :mod:`sim.checkpoint`).
+
+        Raises:
+            ScenarioError: a missing, corrupt or newer-format file, or a changed scenario.
+        """
+        from .checkpoint import load
+
+        return load(path, cls, check_invariants)
+
     def _collect(self) -> None:
         self.market = market_statistics(self)
         self.reporters = model_reporters(self)
