@@ -141,7 +141,8 @@ class LaborMarketModel(mesa.Model):
         self.economy = eco = Economy.from_scenario(sc)
         self.region_names = tuple(sc.regions["region"])
         self.n_regions = len(self.region_names)
-        self.graph = migration_graph(sc.regions, sc.graph_rule["nearest_neighbours"])
+        self.graph = sc.graph if sc.graph is not None else migration_graph(
+            sc.regions, sc.graph_rule["nearest_neighbours"])
         self.distance_km = shortest_path_km(self.graph, self.region_names)
         self.space, self.regions = place_regions(self, self.graph, sc.regions)
         self.region_wage_index = sc.regions["wage_index_approx"].to_numpy(np.float64)
