@@ -68,7 +68,7 @@ MODEL_STATE: tuple[str, ...] = (
     "displaced_total", "retrained_total", "migrants_total", "job_led_migrants_total",
     "entrants_total", "retirees_total", "separations_total", "layoffs_total", "hires_total",
     "adoptions_total", "enrolments_total", "dropouts_total", "firms_entered_total",
-    "new_jobs_total", "enrolments_this_month",
+    "new_jobs_total", "enrolments_this_month", "platform_entries_total",
     # fractional flows carried to the next month
     "_entry_carry", "_seat_carry",
     # market state
