@@ -213,6 +213,11 @@ def _check_value(file: str, key: str, value, spec: tuple, base: Path):
     raise AssertionError(kind)
 
 
+def _first(values: pd.Series):
+    """The first value of a column, for an error message (None if it is empty)."""
+    return values.iloc[0] if len(values) else None
+
+
 def _read_table(file: Path, name: str, toml_file: str) -> pd.DataFrame:
     key = f"[data].{name}"
     try:
@@ -233,12 +238,12 @@ def _read_table(file: Path, name: str, toml_file: str) -> pd.DataFrame:
             table[column] = table[column].astype(str)
         elif kind not in "iuf" or (column in _FLAG_COLUMNS and not table[column].isin([0, 1]).all()):
             bad = table[column][~table[column].isin([0, 1])] if column in _FLAG_COLUMNS else table[column]
-            raise ScenarioError(str(file), f"column {column}", bad.iloc[0] if len(bad) else None,
+            raise ScenarioError(str(file), f"column {column}", _first(bad),
                                 "0 or 1 in every row" if column in _FLAG_COLUMNS else "a number in every row")
     if name == "profile_sector_tilt":
         for column in (c for c in table.columns if c != "profile"):
             if table[column].dtype.kind not in "iuf":
-                raise ScenarioError(str(file), f"column {column}", str(table[column].iloc[0]),
+                raise ScenarioError(str(file), f"column {column}", _first(table[column]),
                                     "a number in every row")
     for column in table.columns:
         if table[column].dtype.kind == "f" and not table[column].map(math.isfinite).all():
@@ -313,6 +318,12 @@ def _validate_tables(file: str, tables: dict[str, pd.DataFrame]) -> None:
     if not (occ["wage_premium"] > 0).all():
         raise ScenarioError(file, "[data].occupations column wage_premium",
                             float(occ["wage_premium"].min()), "positive premia")
+    if tilt["profile"].duplicated().any():
+        raise ScenarioError(file, "[data].profile_sector_tilt column profile",
+                            str(tilt["profile"][tilt["profile"].duplicated()].iloc[0]), "one row per profile")
+    if not (regions["unemployment_rate_approx"] > 0).any():
+        raise ScenarioError(file, f"{rfile} column unemployment_rate_approx", 0.0,
+                            "a positive rate in at least one region (rates are rescaled to the national one)")
     missing_profiles = set(regions["profile"]) - set(tilt["profile"])
     if missing_profiles:
         raise ScenarioError(file, "[data].profile_sector_tilt column profile",
