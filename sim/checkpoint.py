@@ -84,7 +84,10 @@ REBUILT_AT_CONSTRUCTION: tuple[str, ...] = (
     # the generators' states are nevertheless saved in the header)
     "_seed", "_rng", "rng", "random", "_user_step", "step", "_agents", "_agents_by_type",
     "_all_agents", "agent_id_counter", "_event_list", "_simulator", "_scenario", "scenario",
-    "_default_schedule", "_event_generators", "data_registry", "steps", "time",
+    "_default_schedule", "_event_generators", "data_registry", "subscribers", "_suppress",
+    "_batch_context",
+    # Mesa's clock: rebuilt by stepping it, with the model's step off, to the saved month
+    "steps", "time", "_time",
     # run identity and parameters
     "scenario_data", "seed", "scale", "persons_per_agent", "parameters", "mechanisms",
     "check_invariants", "kernels", *PARAMETERS,
