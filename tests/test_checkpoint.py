@@ -234,6 +234,25 @@ def test_silently_changed_array_is_caught_by_its_crc(saved, tmp_path):
     _expect_error(tmp_path / "crc.npz", "CRC")
 
 
+def test_crash_while_saving_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    """Fault injection: the disk fills up half-way through writing a checkpoint."""
+    model = LaborMarketModel(scale=SCALE, rng=5)
+    model.run(1)
+    path = tmp_path / "run.npz"
+    model.save(path)
+    model.run(1)
+
+    def disk_full(handle, **arrays):
+        handle.write(b"PK\x03\x04 half an archive")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(checkpoint.np, "savez", disk_full)
+    with pytest.raises(OSError):
+        model.save(path)
+    monkeypatch.undo()
+    assert LaborMarketModel.load(path).month == 1      # the old checkpoint is whole
+    assert read_header(path)["month"] == 1
+
+
 # -- the command line ------------------------------------------------------------------------
 
 def _cli(*args, **kwargs):
@@ -286,5 +305,8 @@ def test_resume_refuses_another_runs_checkpoint(tmp_path):
     corrupt = _cli(*args, "--resume")
     assert corrupt.returncode == 2 and corrupt.stderr.count("\n") == 1, corrupt.stderr
     assert "checkpoint" in corrupt.stderr
+    assert _cli(*args, "--checkpoint-every", "1").returncode == 0      # a good checkpoint at month 2
+    shorter = _cli("run", "--scale", "0.001", "--months", "1", "--out", str(out), "--resume")
+    assert shorter.returncode == 2 and "at most --months 1" in shorter.stderr, shorter.stderr
     negative = _cli(*args, "--checkpoint-every", "-1")
     assert negative.returncode == 2 and "--checkpoint-every" in negative.stderr
