@@ -80,9 +80,9 @@ def renew_firms(model) -> None:
     f.append(region=f.region[reopen], sector=f.sector[reopen], wage_offer=base * effect,
              firm_effect=effect, labour_demand=net[net >= 1.0] / model.demand_index(
                  f.sector[reopen]), productivity=np.ones(reopen.size))
+    model.firms_entered_total += reopen.size
     # Per-firm model arrays grow with the firm rows (a new firm has never automated).
     model.ever_automated = np.concatenate([model.ever_automated, np.zeros(reopen.size, dtype=bool)])
-    model.firms_entered_total += reopen.size
 
 
 def demography(model) -> None:
