@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from . import __version__
 from .errors import ScenarioError
@@ -61,6 +62,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     run.add_argument("--check-invariants", action="store_true",
                      help="check the state's invariants after every month")
+    run.add_argument("--checkpoint-every", type=int, default=0, metavar="M",
+                     help="save OUT/checkpoint.npz every M months (default 0: never)")
+    run.add_argument("--resume", action="store_true",
+                     help="continue from OUT/checkpoint.npz if it exists (same scenario, seed, scale, --set)")
     sub.add_parser("policies", help="list policy levers and scenario knobs")
     validate = sub.add_parser("validate", help="compare the baseline with every calibration target")
     validate.add_argument("--scenario", default="kazakhstan", help="name or path of a scenario TOML")
@@ -110,22 +115,33 @@ def _calibrate(args) -> int:
 
 
 def _run(args) -> int:
+    from .checkpoint import CHECKPOINT_NAME, resume
     from .model import LaborMarketModel
     from .outputs import write_outputs
 
     if args.months < 0:
         raise ScenarioError("<command line>", "--months", args.months, "a whole number >= 0")
+    if args.checkpoint_every < 0:
+        raise ScenarioError("<command line>", "--checkpoint-every", args.checkpoint_every, "a whole number >= 0")
     overrides = _parse_set(args.set)
     start = time.perf_counter()
-    model = LaborMarketModel(scenario=args.scenario, scale=args.scale, rng=args.seed,
-                             check_invariants=args.check_invariants, **overrides)
-    months = range(args.months)
+    checkpoint = Path(args.out) / CHECKPOINT_NAME
+    if args.resume and checkpoint.is_file():
+        model = resume(checkpoint, args.scenario, args.scale, args.seed, overrides, args.check_invariants)
+        if model.month > args.months:
+            raise ScenarioError(str(checkpoint), "month", model.month, f"at most --months {args.months}")
+    else:
+        model = LaborMarketModel(scenario=args.scenario, scale=args.scale, rng=args.seed,
+                                 check_invariants=args.check_invariants, **overrides)
+    months = range(model.month, args.months)
     if sys.stderr.isatty():
         from tqdm import tqdm
 
         months = tqdm(months, desc="months", unit="month")
     for _ in months:
         model.step()
+        if args.checkpoint_every and model.month % args.checkpoint_every == 0:
+            model.save(checkpoint)
     wall = time.perf_counter() - start
     paths = write_outputs(model, args.out, wall, figures=not args.no_figures)
     r = model.reporters

@@ -30,4 +30,12 @@ class ScenarioError(ValueError):
         self.key = key
         self.value = value
         self.expected = expected
-        super().__init__(f"{self.file}: {key} = {value!r}: expected {expected}")
+        # One line, always: names and messages with line breaks (from a file, a TOML key or
+        # a parser's message) are shown escaped.
+        super().__init__(f"{_printable(self.file)}: {_printable(key)} = {value!r}: "
+                         f"expected {_printable(expected)}")
+
+
+def _printable(text) -> str:
+    text = str(text)
+    return text if text.isprintable() else repr(text)[1:-1]

@@ -5,7 +5,12 @@
 * firm employee counts equal the number of workers pointing to them;
 * no wage is NaN, infinite or negative, and the unemployed earn nothing;
 * worker ids are unique;
-* the population changes only through entry and retirement, and both are counted.
+* the population changes only through entry and retirement, and both are counted;
+* no float anywhere in the state is NaN or infinite: every float column of workers and
+  firms, and every float array, number or dict of them among the model's attributes;
+* counters cannot have wrapped: integer columns stay inside their dtype (months in int16
+  columns, head counts in int32 ones), integer counters are non-negative and small enough
+  (< 2**53) to be exact once reporters turn them into persons as float64.
 """
 
 from __future__ import annotations
@@ -14,7 +19,12 @@ import numpy as np
 
 from .population import Status
 
-__all__ = ["check_invariants", "InvariantError"]
+__all__ = ["check_invariants", "InvariantError", "check_finite", "check_counters"]
+
+#: Largest integer a float64 holds exactly: reporters multiply counters by persons per agent.
+EXACT_FLOAT_INT = 2**53
+#: Month columns are int16; the month itself and any month stored there must fit.
+MONTH_LIMIT = int(np.iinfo(np.int16).max)
 
 
 class InvariantError(AssertionError):
@@ -54,9 +64,60 @@ def check_invariants(model) -> None:
             raise InvariantError(f"a firm's {name} is NaN or infinite")
     if (f.vacancies < 0).any() or (f.employees < 0).any():
         raise InvariantError("a firm has negative employees or vacancies")
+    if model.ever_automated.shape != (len(f),):
+        raise InvariantError("ever_automated does not have one entry per firm row")
     if np.unique(w.worker_id).size != len(w):
         raise InvariantError("worker ids are not unique")
     expected = model.initial_labour_force_agents + model.entrants_total - model.retirees_total
     if len(w) != expected:
         raise InvariantError(
             f"population {len(w)} != initial + entrants - retirees = {expected:.0f}")
+    check_finite(model)
+    check_counters(model)
+
+
+def _non_finite(value) -> bool:
+    """Whether a float array or number (or a dict / list of them) holds NaN or inf."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "fc" and value.size > 0 and not np.isfinite(value).all()
+    if isinstance(value, (float, np.floating)):
+        return not np.isfinite(value)
+    if isinstance(value, dict):
+        return any(_non_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_non_finite(v) for v in value if isinstance(v, (np.ndarray, float, np.floating)))
+    return False
+
+
+def check_finite(model) -> None:
+    """Raise :class:`InvariantError` if any float in the state is NaN or infinite."""
+    for label, agents in (("worker", model.workers), ("firm", model.firms)):
+        for name, column in agents.column_arrays().items():
+            if _non_finite(column):
+                raise InvariantError(f"a {label}'s {name} is NaN or infinite")
+    for name, value in vars(model).items():
+        if _non_finite(value):
+            raise InvariantError(f"model.{name} holds NaN or infinite values")
+
+
+def check_counters(model) -> None:
+    """Raise :class:`InvariantError` if a counter has wrapped or left its exact range."""
+    if not 0 <= model.month < MONTH_LIMIT:
+        raise InvariantError(f"month {model.month} does not fit the int16 month columns")
+    for name, value in vars(model).items():
+        if isinstance(value, (bool, np.bool_)):
+            continue
+        if isinstance(value, (int, np.integer)) and name.endswith("_total") \
+                and not 0 <= value < EXACT_FLOAT_INT:
+            raise InvariantError(f"counter {name} = {value} is negative or beyond 2**53")
+    if (model.migration_counts < 0).any():
+        raise InvariantError("a migration count is negative (wrapped)")
+    if not 0 <= model.next_worker_id < EXACT_FLOAT_INT or (
+            len(model.workers) and model.workers.worker_id.max() >= model.next_worker_id):
+        raise InvariantError("worker ids have reached next_worker_id or left the exact range")
+    f = model.firms
+    for name in ("employees", "vacancies"):
+        if (getattr(f, name) == np.iinfo(np.int32).max).any():
+            raise InvariantError(f"a firm's {name} reached the int32 limit")
+    if len(f) > np.iinfo(np.int32).max:
+        raise InvariantError("firm rows no longer fit the workers' int32 firm column")

@@ -143,7 +143,8 @@ class LaborMarketModel(mesa.Model):
         self.economy = eco = Economy.from_scenario(sc)
         self.region_names = tuple(sc.regions["region"])
         self.n_regions = len(self.region_names)
-        self.graph = migration_graph(sc.regions, sc.graph_rule["nearest_neighbours"])
+        self.graph = sc.graph if sc.graph is not None else migration_graph(
+            sc.regions, sc.graph_rule["nearest_neighbours"])
         self.distance_km = shortest_path_km(self.graph, self.region_names)
         self.space, self.regions = place_regions(self, self.graph, sc.regions)
         self.region_wage_index = sc.regions["wage_index_approx"].to_numpy(np.float64)
@@ -310,6 +311,23 @@ class LaborMarketModel(mesa.Model):
         """Run ``months`` monthly steps."""
         for _ in range(int(months)):
             self.step()
+
+    def save(self, path) -> None:
+        """Write a checkpoint of the state to ``path`` (``.npz``): see :mod:`sim.checkpoint`."""
+        from .checkpoint import save
+
+        save(self, path)
+
+    @classmethod
+    def load(cls, path, check_invariants: bool | None = None) -> LaborMarketModel:
+        """Restore a model from a checkpoint written by :meth:`save` (see :mod:`sim.checkpoint`).
+
+        Raises:
+            ScenarioError: a missing, corrupt or newer-format file, or a changed scenario.
+        """
+        from .checkpoint import load
+
+        return load(path, cls, check_invariants)
 
     def _collect(self) -> None:
         self.market = market_statistics(self)

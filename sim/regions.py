@@ -17,6 +17,9 @@ Example:
 
 from __future__ import annotations
 
+import itertools
+import weakref
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -25,6 +28,27 @@ from mesa.discrete_space import FixedAgent, Network
 __all__ = ["great_circle_km", "migration_graph", "shortest_path_km", "Region", "place_regions"]
 
 EARTH_RADIUS_KM = 6371.0
+
+
+class _WeakIdCounters(weakref.WeakKeyDictionary):
+    """``Agent._ids`` of Mesa 3.3 holding models weakly: the same unique ids, no leak.
+
+    Mesa 3.3 counts agent ids in a class-level ``defaultdict`` keyed by the model, so every
+    model ever built stays in memory (mesa/mesa#3179, fixed in later Mesa by #3180). Runs in
+    one process (sweeps, the soak test) would grow without bound.
+    """
+
+    def __getitem__(self, model):
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = itertools.count(1)
+            self[model] = counter
+            return counter
+
+
+if isinstance(getattr(mesa.Agent, "_ids", None), dict):    # Mesa <= 3.3 only
+    mesa.Agent._ids = _WeakIdCounters(mesa.Agent._ids)
 
 
 def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:

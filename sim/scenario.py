@@ -19,9 +19,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import networkx as nx
+import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
+from .graphs import load_region_graph
 from .policies import KNOB_NAMES, PARAMETERS, POLICY_NAMES, validate_parameter
 
 __all__ = ["Scenario", "load_scenario", "SCENARIO_DIR", "MECHANISMS"]
@@ -34,7 +37,7 @@ _INF = math.inf
 _SCHEMA: dict[str, dict[str, tuple]] = {
     "scenario": {"name": ("str",), "start": ("month",)},
     "data": {k: ("file",) for k in ("regions", "sectors", "occupations", "profile_sector_tilt")},
-    "graph": {"nearest_neighbours": ("int", 1, 19)},
+    "graph": {"nearest_neighbours": ("int", 1, 19), "file": ("file",)},
     "population": {
         "employed": ("float", 1.0, 1e10),
         "unemployment_rate": ("float", 0.0, 0.9),
@@ -105,6 +108,19 @@ _SCHEMA: dict[str, dict[str, tuple]] = {
     },
 }
 
+# Keys that may be left out: (section, key) -> when. A graph file replaces the k-NN rule.
+_OPTIONAL = {("graph", "file"): "always", ("graph", "nearest_neighbours"): "with [graph].file"}
+
+# Columns read as text; every other required column must be numeric.
+_TEXT_COLUMNS = {"region", "profile", "sector", "occupation"}
+# Columns that are switches, 0 or 1.
+_FLAG_COLUMNS = {"real_sector", "complementary"}
+# Most rows a table can have: the codes live in int8 / int16 agent columns.
+_MAX_ROWS = {"regions": int(np.iinfo(np.int8).max), "sectors": int(np.iinfo(np.int8).max),
+             "occupations": int(np.iinfo(np.int16).max)}
+# ISCO major groups 1-9 and 0 for new occupations (sim.stages.vacancies.N_GROUPS = 10).
+_ISCO_GROUPS = (0, 9)
+
 _TABLE_COLUMNS = {
     "regions": ["region", "lat", "lon", "population_thousands_approx", "wage_index_approx",
                 "profile", "cost_of_living_index_synthetic", "unemployment_rate_approx"],
@@ -144,6 +160,7 @@ class Scenario:
     occupations: pd.DataFrame
     profile_sector_tilt: pd.DataFrame
     graph_rule: dict = field(default_factory=dict)
+    graph: nx.Graph | None = None
 
 
 def _resolve(scenario: str | Path) -> Path:
@@ -204,6 +221,11 @@ def _check_value(file: str, key: str, value, spec: tuple, base: Path):
     raise AssertionError(kind)
 
 
+def _first(values: pd.Series):
+    """The first value of a column, for an error message (None if it is empty)."""
+    return values.iloc[0] if len(values) else None
+
+
 def _read_table(file: Path, name: str, toml_file: str) -> pd.DataFrame:
     key = f"[data].{name}"
     try:
@@ -214,6 +236,23 @@ def _read_table(file: Path, name: str, toml_file: str) -> pd.DataFrame:
     if missing:
         raise ScenarioError(str(file), "columns", list(table.columns),
                             "columns including " + ", ".join(missing))
+    if len(table) > _MAX_ROWS.get(name, len(table)):
+        raise ScenarioError(str(file), "rows", len(table), f"at most {_MAX_ROWS[name]} rows")
+    for column in _TABLE_COLUMNS[name]:
+        kind = table[column].dtype.kind
+        if column in _TEXT_COLUMNS:
+            if table[column].isna().any():
+                raise ScenarioError(str(file), f"column {column}", "missing", "a name in every row")
+            table[column] = table[column].astype(str)
+        elif kind not in "iuf" or (column in _FLAG_COLUMNS and not table[column].isin([0, 1]).all()):
+            bad = table[column][~table[column].isin([0, 1])] if column in _FLAG_COLUMNS else table[column]
+            raise ScenarioError(str(file), f"column {column}", _first(bad),
+                                "0 or 1 in every row" if column in _FLAG_COLUMNS else "a number in every row")
+    if name == "profile_sector_tilt":
+        for column in (c for c in table.columns if c != "profile"):
+            if table[column].dtype.kind not in "iuf":
+                raise ScenarioError(str(file), f"column {column}", _first(table[column]),
+                                    "a number in every row")
     for column in table.columns:
         if table[column].dtype.kind == "f" and not table[column].map(math.isfinite).all():
             raise ScenarioError(str(file), f"column {column}", "NaN or missing",
@@ -248,6 +287,23 @@ def _validate_tables(file: str, tables: dict[str, pd.DataFrame]) -> None:
         if len(bad):
             raise ScenarioError(file, f"[data].sectors row {bad.index[0]} column {col}",
                                 bad[col].iloc[0], f"a number in [{low:g}, {high:g}]")
+    for table_name, table, column in (("sectors", sectors, "sector"), ("occupations", occ, "occupation")):
+        if table[column].duplicated().any():
+            raise ScenarioError(file, f"[data].{table_name} column {column}",
+                                str(table[column][table[column].duplicated()].iloc[0]), "unique names")
+    groups = occ["isco_group"]
+    if not (groups.between(*_ISCO_GROUPS) & (groups == groups.round())).all():
+        bad = groups[~(groups.between(*_ISCO_GROUPS) & (groups == groups.round()))]
+        raise ScenarioError(file, f"[data].occupations row {bad.index[0]} column isco_group", bad.iloc[0],
+                            "an ISCO major group, a whole number in [0, 9]")
+    bad = occ[~occ["demand_trend"].between(-0.9, 0.9)]
+    if len(bad):
+        raise ScenarioError(file, f"[data].occupations row {bad.index[0]} column demand_trend",
+                            bad["demand_trend"].iloc[0], "a number in [-0.9, 0.9]")
+    without = sorted(set(sectors["sector"]) - set(occ["sector"]))
+    if without:
+        raise ScenarioError(file, "[data].occupations column sector", without[0],
+                            "at least one occupation in every sector")
     unknown = set(occ["sector"]) - set(sectors["sector"])
     if unknown:
         raise ScenarioError(file, "[data].occupations column sector", sorted(unknown)[0],
@@ -270,6 +326,12 @@ def _validate_tables(file: str, tables: dict[str, pd.DataFrame]) -> None:
     if not (occ["wage_premium"] > 0).all():
         raise ScenarioError(file, "[data].occupations column wage_premium",
                             float(occ["wage_premium"].min()), "positive premia")
+    if tilt["profile"].duplicated().any():
+        raise ScenarioError(file, "[data].profile_sector_tilt column profile",
+                            str(tilt["profile"][tilt["profile"].duplicated()].iloc[0]), "one row per profile")
+    if not (regions["unemployment_rate_approx"] > 0).any():
+        raise ScenarioError(file, f"{rfile} column unemployment_rate_approx", 0.0,
+                            "a positive rate in at least one region (rates are rescaled to the national one)")
     missing_profiles = set(regions["profile"]) - set(tilt["profile"])
     if missing_profiles:
         raise ScenarioError(file, "[data].profile_sector_tilt column profile",
@@ -318,6 +380,9 @@ def load_scenario(scenario: str | Path | Scenario = "kazakhstan") -> Scenario:
         checked[section] = {}
         for key, spec in keys.items():
             if key not in table:
+                when = _OPTIONAL.get((section, key))
+                if when == "always" or (when == "with [graph].file" and "file" in table):
+                    continue
                 raise ScenarioError(file, f"[{section}].{key}", None, "a value (missing)")
             checked[section][key] = _check_value(file, f"[{section}].{key}", table[key], spec,
                                                  path.parent)
@@ -355,11 +420,16 @@ def load_scenario(scenario: str | Path | Scenario = "kazakhstan") -> Scenario:
         digest.update(data_path.read_bytes())
         tables[name] = _read_table(data_path, name, file)
     _validate_tables(file, tables)
+    graph = None
+    if "file" in checked["graph"]:
+        graph_path = checked["graph"]["file"]
+        digest.update(graph_path.read_bytes())
+        graph = load_region_graph(graph_path, tables["regions"], file)
 
     return Scenario(
         name=checked["scenario"]["name"], path=path, sha256=digest.hexdigest(),
         start=checked["scenario"]["start"],
         params={s: checked[s] for s in ("population", "wages", "automation", "matching", "platform",
                                         "retraining", "migration")},
-        policies=policies, mechanisms=mechanisms, graph_rule=checked["graph"], **tables,
+        policies=policies, mechanisms=mechanisms, graph_rule=checked["graph"], graph=graph, **tables,
     )

@@ -85,6 +85,8 @@ def renew_firms(model) -> None:
              value_added_per_position=f.value_added_per_position[reopen] * effect
              / f.firm_effect[reopen])
     model.firms_entered_total += reopen.size
+    # Per-firm model arrays grow with the firm rows (a new firm has never automated).
+    model.ever_automated = np.concatenate([model.ever_automated, np.zeros(reopen.size, dtype=bool)])
 
 
 def demography(model) -> None:
