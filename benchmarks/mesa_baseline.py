@@ -45,7 +45,7 @@ How it was kept fair (this is a baseline another Mesa user should accept, not a 
   Vacancies are plain objects (``__slots__``) rebuilt each month, as labsim rebuilds its
   vacancy table. Attributes are Python ints and floats, not NumPy scalars (which would
   make every agent-level operation several times slower). Small model-level tables
-  (18 sectors x 125 occupations) are computed with NumPy once a month, as any Mesa
+  (sectors x occupations) are computed with NumPy once a month, as any Mesa
   user would.
 * Favourable to Mesa where it differs: unemployment by region x skill, which the wage
   curve needs, is kept as running counters updated at each separation and hire instead
@@ -377,7 +377,8 @@ class MesaLabourMarket(mesa.Model):
         self.wage_level = [[1.0] * 3 for _ in range(n_r)]
         self.initial_unemployment_rs = state["initial_unemployment_rs"]
         self.separations = self.layoffs = self.hires = self.job_led_migrants = 0
-        self.stage_seconds = dict.fromkeys(STAGES, 0.0)
+        self.stage_seconds = dict.fromkeys(STAGES, 0.0)      # wall time
+        self.stage_cpu_seconds = dict.fromkeys(STAGES, 0.0)  # CPU time of this process
 
         w, f = state["workers"], state["firms"]
         firms = Firm.create_agents(self, len(f["region"]), f["region"], f["sector"],
@@ -481,9 +482,10 @@ class MesaLabourMarket(mesa.Model):
         """One month: separations, vacancies, matching, wages, then collect."""
         self.month += 1
         for name in STAGES:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             getattr(self, f"_{name}")()
             self.stage_seconds[name] += time.perf_counter() - start
+            self.stage_cpu_seconds[name] += time.process_time() - cpu_start
 
     def run(self, months: int):
         for _ in range(int(months)):
