@@ -13,11 +13,20 @@ Each child builds the model, runs ``--warmup`` untimed months, resets the stage 
 then times ``--months`` months one by one with ``time.perf_counter``. The median is
 reported because the first months and the odd slow one (GC, page faults) are noise.
 
+Mesa-agent baseline: ``benchmarks/mesa_baseline.py`` implements labsim's separations,
+vacancies, matching and wage rules with one ``mesa.Agent`` per worker. It runs at 100k
+workers in its own fresh process (built from the same month-0 state as labsim's 100k
+model), ``--mesa-warmup`` untimed months then ``--mesa-months`` timed ones, and the
+benchmark reports its cost per worker per month against labsim's 100k model measured in
+the same run: against labsim's whole step, and against labsim's separations, vacancies,
+matching and wages stages only (the like-for-like comparison), plus its peak memory.
+
 This is a measure, not a test: it asserts nothing about speed, only that the two kernel
 backends agree. Results are printed and written as JSON (default
-``benchmarks/results/<date>[-quick].json``). Usage::
+``benchmarks/results/<date>[-quick|-mesa].json``). Usage::
 
     python benchmarks/step_time.py [--full] [--months N] [--warmup K] [--out PATH]
+                                   [--mesa-only | --no-mesa] [--mesa-months N] [--mesa-warmup K]
 """
 
 from __future__ import annotations
@@ -34,15 +43,37 @@ import sys
 import time
 from pathlib import Path
 
+# Measure the checkout this file is in, not whatever copy of labsim is installed.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
 FULL_WORKERS = 9_043_113  # workers at scale=1.0
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+MESA_SIZE = "100k"  # the Mesa baseline runs at this size, against labsim at the same size
+#: labsim's stages that the Mesa baseline implements: the like-for-like comparison.
+CORE_STAGES = ("separations", "vacancies", "matching", "wages")
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def run_size(scale: float, months: int, warmup: int) -> dict:
     """Child: build a model at ``scale`` and time its months."""
+    import sim.model
     from sim.model import LaborMarketModel
 
+    # CPU time of the four stages the Mesa baseline implements (wall time is in
+    # model.stage_seconds): wrap them in the stage list that step() runs.
+    core_cpu = dict.fromkeys(CORE_STAGES, 0.0)
+
+    def cpu_timed(name, stage):
+        def timed(model):
+            cpu_start = time.process_time()
+            stage(model)
+            core_cpu[name] += time.process_time() - cpu_start
+        return timed
+
+    sim.model.STAGES = tuple((name, cpu_timed(name, stage) if name in CORE_STAGES else stage)
+                             for name, stage in sim.model.STAGES)
     start = time.perf_counter()
     m = LaborMarketModel(scale=scale, rng=1)
     build_s = time.perf_counter() - start
@@ -50,19 +81,115 @@ def run_size(scale: float, months: int, warmup: int) -> dict:
         m.step()
     for name in m.stage_seconds:
         m.stage_seconds[name] = 0.0
-    steps = []
+    steps, core, cpu, core_cpu_steps = [], [], [], []
     for _ in range(months):
-        start = time.perf_counter()
+        before = sum(m.stage_seconds[name] for name in CORE_STAGES)
+        cpu_before = sum(core_cpu.values())
+        start, cpu_start = time.perf_counter(), time.process_time()
         m.step()
         steps.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+        core.append(sum(m.stage_seconds[name] for name in CORE_STAGES) - before)
+        core_cpu_steps.append(sum(core_cpu.values()) - cpu_before)
     return {
         "scale": scale, "workers": len(m.workers), "firms": len(m.firms),
         "build_s": build_s, "months": months, "warmup": warmup,
         "step_ms": [s * 1e3 for s in steps],
         "median_step_ms": statistics.median(steps) * 1e3, "max_step_ms": max(steps) * 1e3,
         "stage_ms": {k: v * 1e3 / months for k, v in m.stage_seconds.items()},
+        "core_step_ms": [c * 1e3 for c in core], "median_core_ms": statistics.median(core) * 1e3,
+        "median_cpu_step_ms": statistics.median(cpu) * 1e3,
+        # None if step() no longer runs sim.model.STAGES (the wrappers then never ran).
+        "median_core_cpu_ms": statistics.median(core_cpu_steps) * 1e3 if any(core_cpu_steps) else None,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def _rss_mb() -> float:
+    """Current resident memory of this process, MiB (Linux; 0 where unknown)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def run_mesa(scale: float, months: int, warmup: int) -> dict:
+    """Child: build the Mesa-agent baseline from labsim's month-0 state and time its months."""
+    import gc
+
+    import mesa
+
+    from benchmarks.mesa_baseline import STAGES, MesaLabourMarket, Worker
+    from sim.model import LaborMarketModel
+
+    start = time.perf_counter()
+    state = MesaLabourMarket.state_from_labsim(LaborMarketModel(scale=scale, rng=1))
+    gc.collect()
+    rss_before = _rss_mb()
+    m = MesaLabourMarket(state, rng=1)
+    build_s = time.perf_counter() - start
+    del state
+    gc.collect()
+    agents_mb = _rss_mb() - rss_before
+    m.run(warmup)
+    for name in m.stage_seconds:
+        m.stage_seconds[name] = 0.0
+    for name in m.stage_cpu_seconds:
+        m.stage_cpu_seconds[name] = 0.0
+    core_stages = [name for name in STAGES if name != "collect"]
+    steps, core, cpu, core_cpu = [], [], [], []
+    for _ in range(months):
+        before = sum(m.stage_seconds[name] for name in core_stages)
+        cpu_before = sum(m.stage_cpu_seconds[name] for name in core_stages)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        m.step()
+        steps.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+        core.append(sum(m.stage_seconds[name] for name in core_stages) - before)
+        core_cpu.append(sum(m.stage_cpu_seconds[name] for name in core_stages) - cpu_before)
+    workers = len(m.agents_by_type[Worker])
+    return {
+        "scale": scale, "workers": workers, "employers": len(m.employers),
+        "mesa": mesa.__version__, "python": sys.version.split()[0],
+        "build_s": build_s, "months": months, "warmup": warmup,
+        "step_ms": [x * 1e3 for x in steps],
+        "median_step_ms": statistics.median(steps) * 1e3, "max_step_ms": max(steps) * 1e3,
+        "core_step_ms": [x * 1e3 for x in core], "median_core_ms": statistics.median(core) * 1e3,
+        "median_cpu_step_ms": statistics.median(cpu) * 1e3,
+        "median_core_cpu_ms": statistics.median(core_cpu) * 1e3,
+        "stage_ms": {k: v * 1e3 / months for k, v in m.stage_seconds.items()},
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "agents_rss_mb": agents_mb, "agents_bytes_per_worker": agents_mb * 2**20 / workers,
+        "unemployment_rate": m.unemployment_rate(),
+    }
+
+
+def mesa_ratio(labsim: dict, baseline: dict) -> dict:
+    """Per-worker cost of the Mesa baseline over labsim's, whole step and like-for-like."""
+    def per_worker_us(ms, r):
+        return ms * 1e3 / r["workers"]
+
+    out = {
+        "labsim_size": labsim["label"], "core_stages": list(CORE_STAGES),
+        "mesa_us_per_worker_month": per_worker_us(baseline["median_step_ms"], baseline),
+        "mesa_core_us_per_worker_month": per_worker_us(baseline["median_core_ms"], baseline),
+        "labsim_us_per_worker_month": per_worker_us(labsim["median_step_ms"], labsim),
+        "labsim_core_us_per_worker_month": per_worker_us(labsim["median_core_ms"], labsim),
+        "mesa_peak_rss_mb": baseline["peak_rss_mb"], "labsim_peak_rss_mb": labsim["peak_rss_mb"],
+    }
+    # Whole step: the baseline's four stages and collect against all of labsim's month.
+    out["ratio_full_step"] = out["mesa_us_per_worker_month"] / out["labsim_us_per_worker_month"]
+    out["ratio_core_stages"] = (out["mesa_core_us_per_worker_month"]
+                                / out["labsim_core_us_per_worker_month"])
+    # The same ratios in CPU time, which other processes on the cores disturb less.
+    out["ratio_full_step_cpu"] = (per_worker_us(baseline["median_cpu_step_ms"], baseline)
+                                  / per_worker_us(labsim["median_cpu_step_ms"], labsim))
+    out["ratio_core_stages_cpu"] = None
+    if labsim.get("median_core_cpu_ms"):
+        out["ratio_core_stages_cpu"] = (per_worker_us(baseline["median_core_cpu_ms"], baseline)
+                                        / per_worker_us(labsim["median_core_cpu_ms"], labsim))
+    return out
 
 
 def _timed(fn, args, repeats: int) -> float:
@@ -164,6 +291,8 @@ def machine_info() -> dict:
         "mem_total_gb": int(mem.split()[0]) / 1024**2 if mem else None,
         "python": sys.version.split()[0], "numpy": np.__version__,
         "threads": {v: "1" for v in THREAD_VARS},
+        # Other processes share the cores: the load tells how far to trust the timings.
+        "load_average_1_5_15min": list(os.getloadavg()),
     }
 
 
@@ -175,10 +304,31 @@ def child(args: list[str]) -> dict:
     return json.loads([line for line in out.splitlines() if line.startswith(("{", "["))][-1])
 
 
+def print_mesa(baseline: dict, ratio: dict) -> None:
+    b, r = baseline, ratio
+    print(f"\nMesa-agent baseline (benchmarks/mesa_baseline.py; Mesa {b['mesa']}, Python {b['python']}): "
+          f"{b['workers']:,} workers, {b['employers']:,} employers, built in {b['build_s']:.1f} s")
+    print(f"  median step {b['median_step_ms']:.0f} ms (max {b['max_step_ms']:.0f}) over {b['months']} months; "
+          f"by stage, ms: " + ", ".join(f"{k} {v:.0f}" for k, v in b["stage_ms"].items()))
+    print(f"  peak RSS {b['peak_rss_mb']:.0f} MB; agents {b['agents_rss_mb']:.0f} MB "
+          f"({b['agents_bytes_per_worker']:.0f} bytes per worker)")
+    print(f"\n{'us per worker per month':>34} {'Mesa':>9} {'labsim':>9} {'ratio':>8}")
+    print(f"{'whole step':>34} {r['mesa_us_per_worker_month']:>9.3f} "
+          f"{r['labsim_us_per_worker_month']:>9.3f} {r['ratio_full_step']:>7.1f}x")
+    print(f"{'separations+vacancies+matching+wages':>34} {r['mesa_core_us_per_worker_month']:>9.3f} "
+          f"{r['labsim_core_us_per_worker_month']:>9.3f} {r['ratio_core_stages']:>7.1f}x")
+    print(f"{'whole step, CPU time':>34} {'':>9} {'':>9} {r['ratio_full_step_cpu']:>7.1f}x")
+    if r["ratio_core_stages_cpu"] is not None:
+        print(f"{'the four stages, CPU time':>34} {'':>9} {'':>9} {r['ratio_core_stages_cpu']:>7.1f}x")
+    print(f"  (labsim at {r['labsim_size']} in the same run; peak RSS Mesa {r['mesa_peak_rss_mb']:.0f} MB, "
+          f"labsim {r['labsim_peak_rss_mb']:.0f} MB)")
+
+
 def print_tables(sizes: list[dict], kernel_rows: list[dict], info: dict) -> None:
     print(f"Machine: {info['cpu_model']} ({info['cpu_count']} CPUs, "
           f"{info['mem_total_gb']:.1f} GB), Python {info['python']}, numpy {info['numpy']}")
-    print(f"         {info['uname']}; single-threaded children\n")
+    print(f"         {info['uname']}; single-threaded children; load average "
+          f"{info['load_average_1_5_15min'][0]:.1f} at the end\n")
     print(f"{'size':>6} {'workers':>10} {'firms':>8} {'build s':>8} {'median ms':>10} "
           f"{'max ms':>9} {'peak MB':>9}")
     for r in sizes:
@@ -188,6 +338,8 @@ def print_tables(sizes: list[dict], kernel_rows: list[dict], info: dict) -> None
     print(f"{'stage':>16}" + "".join(f"{r['label']:>10}" for r in sizes))
     for stage in sizes[0]["stage_ms"]:
         print(f"{stage:>16}" + "".join(f"{r['stage_ms'][stage]:>10.2f}" for r in sizes))
+    if not kernel_rows:
+        return
     print("\nkernels (median of 5 calls; outputs identical)")
     print(f"{'kernel':>20} {'cython ms':>10} {'numpy ms':>10} {'speed-up':>9}  size")
     for k in kernel_rows:
@@ -201,17 +353,33 @@ def main() -> None:
     p.add_argument("--months", type=int, default=10, help="timed months (default 10)")
     p.add_argument("--warmup", type=int, default=2, help="untimed months (default 2)")
     p.add_argument("--out", type=Path, help="JSON output path")
+    mesa_opts = p.add_mutually_exclusive_group()
+    mesa_opts.add_argument("--mesa-only", action="store_true",
+                           help=f"only labsim at {MESA_SIZE} and the Mesa baseline (quick)")
+    mesa_opts.add_argument("--no-mesa", action="store_true", help="skip the Mesa baseline")
+    p.add_argument("--mesa-months", type=int, default=10,
+                   help="timed months of the Mesa baseline (default 10)")
+    p.add_argument("--mesa-warmup", type=int, default=2,
+                   help="untimed months of the Mesa baseline (default 2)")
     p.add_argument("--single", type=float, help=argparse.SUPPRESS)
     p.add_argument("--kernels", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--mesa", type=float, help=argparse.SUPPRESS)
     a = p.parse_args()
+    if a.full and a.mesa_only:
+        p.error("--full and --mesa-only exclude each other")
     if a.single is not None:
         print(json.dumps(run_size(a.single, a.months, a.warmup)))
         return
     if a.kernels:
         print(json.dumps(run_kernels()))
         return
+    if a.mesa is not None:
+        print(json.dumps(run_mesa(a.mesa, a.mesa_months, a.mesa_warmup)))
+        return
 
     sizes = {label: n / FULL_WORKERS for label, n in SIZES.items()}
+    if a.mesa_only:
+        sizes = {MESA_SIZE: sizes[MESA_SIZE]}
     if a.full:
         sizes["full"] = 1.0
     results = []
@@ -220,16 +388,27 @@ def main() -> None:
         r = child(["--single", repr(scale), "--months", str(a.months),
                    "--warmup", str(a.warmup)])
         results.append({"label": label, **r})
-    print("running kernels ...", file=sys.stderr, flush=True)
-    kernel_rows = child(["--kernels"])
+    kernel_rows = []
+    if not a.mesa_only:
+        print("running kernels ...", file=sys.stderr, flush=True)
+        kernel_rows = child(["--kernels"])
+    baseline = ratio = None
+    if not a.no_mesa:
+        print(f"running the Mesa baseline at {MESA_SIZE} ...", file=sys.stderr, flush=True)
+        baseline = child(["--mesa", repr(sizes[MESA_SIZE]), "--mesa-months", str(a.mesa_months),
+                          "--mesa-warmup", str(a.mesa_warmup)])
+        ratio = mesa_ratio(next(r for r in results if r["label"] == MESA_SIZE), baseline)
     info = machine_info()
     print_tables(results, kernel_rows, info)
+    if baseline is not None:
+        print_mesa(baseline, ratio)
 
     today = datetime.date.today().isoformat()
-    out = a.out or Path(__file__).parent / "results" / f"{today}{'' if a.full else '-quick'}.json"
+    suffix = "" if a.full else ("-mesa" if a.mesa_only else "-quick")
+    out = a.out or Path(__file__).parent / "results" / f"{today}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     doc = {"date": today, "full": a.full, "machine": info, "sizes": results,
-           "kernels": kernel_rows}
+           "kernels": kernel_rows, "mesa_baseline": baseline, "mesa_ratio": ratio}
     out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"\nwritten {out}")
 
