@@ -1,9 +1,10 @@
 """The ``labsim`` command.
 
 ``labsim run`` runs a scenario and writes its outputs; ``labsim policies`` lists the
-policy levers and knobs. Bad input (an unknown scenario, parameter or option, a value
-out of bounds, malformed TOML, a missing file) is one line on stderr and exit code 2.
-Any other exception is a bug: it keeps its traceback and exits 1.
+policy levers and knobs; ``labsim viz`` serves the browser viewer. Bad input (an unknown
+scenario, parameter or option, a value out of bounds, malformed TOML, a missing file) is
+one line on stderr and exit code 2. Any other exception is a bug: it keeps its traceback
+and exits 1.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from . import __version__
 from .errors import ScenarioError
 from .policies import PARAMETERS, validate_parameter
+from .viz.serve import add_viz_parser, viz
 
 __all__ = ["main"]
 
@@ -60,6 +62,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check-invariants", action="store_true",
                      help="check the state's invariants after every month")
     sub.add_parser("policies", help="list policy levers and scenario knobs")
+    add_viz_parser(sub)
     return parser
 
 
@@ -111,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
         if args.command == "run":
             return _run(args)
+        if args.command == "viz":
+            return viz(args)
         return _policies()
     except ScenarioError as exc:
         print(f"labsim: error: {exc}", file=sys.stderr)
