@@ -14,6 +14,11 @@ panels redrawn after every Step:
 Pressing Reset builds a new model from the sliders. Each browser session gets its own
 model. ``sim.model`` does not import this module.
 
+Mesa 3.3 and 3.5 differ under SolaraViz; the page relies on neither difference: it reads
+the month from ``model.month`` (Mesa 3.3 has no ``model.time``), draws the graph itself at
+the regions' coordinates (Mesa 3.3's ``Network`` takes no ``layout``), and its panels are
+plain solara components refreshed by ``update_counter``, which both versions provide.
+
 The serving command passes its options in the environment: ``LABSIM_VIZ_SCENARIO``,
 ``LABSIM_VIZ_SCALE`` and ``LABSIM_VIZ_SEED`` (the first model and the selectors' defaults).
 """
