@@ -3,9 +3,10 @@
 ``labsim run`` runs a scenario and writes its outputs; ``labsim policies`` lists the
 policy levers and knobs; ``labsim validate`` compares the baseline with the calibration
 targets (exit 0 when every target passes, 1 when one fails); ``labsim calibrate`` fits
-the behavioural parameters to them. Bad input (an unknown scenario, parameter or option,
-a value out of bounds, malformed TOML, a missing file) is one line on stderr and exit code 2.
-Any other exception is a bug: it keeps its traceback and exits 1.
+the behavioural parameters to them; ``labsim viz`` serves the browser viewer. Bad input
+(an unknown scenario, parameter or option, a value out of bounds, malformed TOML, a
+missing file) is one line on stderr and exit code 2. Any other exception is a bug: it
+keeps its traceback and exits 1.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from . import __version__
 from .errors import ScenarioError
 from .policies import PARAMETERS, validate_parameter
+from .viz.serve import add_viz_parser, viz
 
 __all__ = ["main"]
 
@@ -84,6 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--report", default="docs/calibration.md", help="where to write the fit's report")
     calibrate.add_argument("--dry-run", action="store_true",
                            help="report the fit without writing it into the scenario")
+    add_viz_parser(sub)
     return parser
 
 
@@ -201,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "calibrate":
             return _calibrate(args)
+        if args.command == "viz":
+            return viz(args)
         return _policies()
     except ScenarioError as exc:
         print(f"labsim: error: {exc}", file=sys.stderr)
