@@ -164,6 +164,10 @@ class Scenario:
 
 
 def _resolve(scenario: str | Path) -> Path:
+    if not isinstance(scenario, (str, Path)):
+        # e.g. Mesa 3.5's own Scenario object, which its viewer passes on Reset.
+        raise ScenarioError("<arguments>", "scenario", type(scenario).__name__,
+                            "a scenario name, a path to a TOML file, or a sim.scenario.Scenario")
     candidate = Path(scenario)
     if candidate.suffix == ".toml":
         if not candidate.is_file():
