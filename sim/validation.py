@@ -32,9 +32,24 @@ from .moments import (
 )
 
 __all__ = ["run_baseline", "validation_table", "write_validation", "targets_table",
-           "FORECAST_TOLERANCE"]
+           "FORECAST_TOLERANCE", "REPORTED_INDICATORS"]
 
 FORECAST_TOLERANCE = 0.25
+#: Indicators shown beside the targets (kind "reported"), at the end of the window: the
+#: outcomes that facts C7, C9 and C10 are about.
+REPORTED_INDICATORS = {
+    "platform_workers": ("C9", "platform (gig) workers at month 36, persons"),
+    "labour_share": ("C10", "labour share of firms' value added at month 36 (0.45 at month 0)"),
+    "unemployment_female": ("C7", "unemployment rate of women at month 36"),
+    "unemployment_male": ("C7", "unemployment rate of men at month 36"),
+    "unemployment_youth": ("C7", "unemployment rate of ages 15-24 at month 36"),
+    "unemployment_older": ("C7", "unemployment rate of ages 55+ at month 36"),
+    "unemployment_migrant": ("C7", "unemployment rate of workers who moved region, month 36"),
+    "displaced_long_term_unemployed": ("C6, C7", "displaced workers unemployed 12 months or more "
+                                                 "at month 36, persons"),
+    "unemployment_rate": ("A8", "unemployment rate at month 36"),
+    "skill_premium": ("C4", "skill premium (high / low mean wage) at month 36"),
+}
 COLUMNS = ["id", "kind", "target", "source", "target_value", "model_value", "interval_low",
            "interval_high", "tolerance", "distance", "status"]
 
@@ -107,6 +122,13 @@ def validation_table(runs: list[dict], targets: pd.DataFrame, scenario) -> pd.Da
             else:
                 row["status"] = "reported"
             rows.append(row)
+    for name, (source, text) in REPORTED_INDICATORS.items():
+        values = np.array([r["model"].reporters[name] for r in runs], dtype=np.float64)
+        lo, hi = _interval(values)
+        rows.append({"id": name, "kind": "reported", "target": text, "source": source,
+                     "target_value": math.nan, "model_value": float(values.mean()),
+                     "interval_low": lo, "interval_high": hi, "tolerance": "",
+                     "distance": math.nan, "status": "reported"})
     b7 = np.array([r["B7"] for r in runs])
     share = np.mean([r["B7_axis_share"] for r in runs])
     rows.append({
