@@ -40,7 +40,8 @@ def load_backend(pure: bool | None = None) -> _Backend:
                         retiring_rows=reference.retiring_rows,
                         separations_due=reference.separations_due,
                         automation_savings=reference.automation_savings,
-                        exposed_in_adopting=reference.exposed_in_adopting)
+                        exposed_in_adopting=reference.exposed_in_adopting,
+                        employees_of=reference.employees_of)
     try:
         from . import _matching, _population, _retraining
     except ImportError as exc:
@@ -59,4 +60,5 @@ def load_backend(pure: bool | None = None) -> _Backend:
                     retiring_rows=_population.retiring_rows,
                     separations_due=_population.separations_due,
                     automation_savings=_population.automation_savings,
-                    exposed_in_adopting=_population.exposed_in_adopting)
+                    exposed_in_adopting=_population.exposed_in_adopting,
+                    employees_of=_population.employees_of)

@@ -288,3 +288,26 @@ def exposed_in_adopting(const int8_t[::1] status, const int16_t[::1] occupation,
     if bad >= 0:
         raise ValueError(f"row {bad}: occupation or firm out of range")
     return count
+
+
+def employees_of(const int8_t[::1] status, const int32_t[::1] firm,
+                 const uint8_t[::1] selected, int64_t[::1] rows):
+    """Rows of employees whose firm is ``selected`` (uint8 per firm), in row order;
+    returns the count. One pass, for stages that act on a few firms' staff."""
+    cdef Py_ssize_t i, n = status.shape[0], count = 0, n_firms = selected.shape[0]
+    if firm.shape[0] != n or rows.shape[0] < n:
+        raise ValueError("firm and rows need the length of status")
+    cdef Py_ssize_t bad = -1
+    with nogil:
+        for i in range(n):
+            if status[i] != EMPLOYED:
+                continue
+            if firm[i] < 0 or firm[i] >= n_firms:
+                bad = i
+                break
+            if selected[firm[i]]:
+                rows[count] = i
+                count += 1
+    if bad >= 0:
+        raise ValueError(f"row {bad}: an employee's firm is out of range")
+    return count

@@ -311,3 +311,11 @@ def exposed_in_adopting(status, occupation, firm, wage, channel_of_occupation, c
                            & (adopting[np.maximum(firm, 0)] != 0) & (wage > cost))
     rows[:found.size] = found
     return int(found.size)
+
+
+def employees_of(status, firm, selected, rows):
+    """Rows of employees of the selected firms, in row order; returns the count."""
+    employees = np.flatnonzero(status == 0)
+    found = employees[selected[firm[employees]] != 0]
+    rows[:found.size] = found
+    return int(found.size)

@@ -158,3 +158,16 @@ def test_automation_savings_and_exposed_rows_cython_equal_reference(p, n_firms):
         assert np.array_equal(rows, _rows(reference, "exposed_in_adopting", *args, n=n))
         assert (p["status"][rows] == 0).all() and (adopting[firm[rows]] == 1).all()
         assert (p["wage"][rows] > cost[c]).all()
+
+
+@SETTINGS
+@given(p=populations(), n_firms=st.integers(1, 30))
+def test_employees_of_selected_firms_cython_equals_reference(p, n_firms):
+    n = len(p["status"])
+    rng = np.random.default_rng(n * 7 + n_firms)
+    firm = rng.integers(0, n_firms, n).astype(np.int32)
+    selected = (rng.random(n_firms) < 0.3).astype(np.uint8)
+    args = (p["status"], firm, selected)
+    rows = _rows(_population, "employees_of", *args, n=n)
+    assert np.array_equal(rows, _rows(reference, "employees_of", *args, n=n))
+    assert np.array_equal(rows, np.flatnonzero((p["status"] == 0) & (selected[firm] == 1)))

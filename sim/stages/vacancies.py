@@ -44,8 +44,8 @@ def lay_off(model, target: np.ndarray) -> None:
     over = excess > 0
     if not over.any():
         return
-    rows = model.rows_with_status(Status.EMPLOYED)
-    rows = rows[over[w.firm[rows]]]
+    rows = np.empty(len(w), dtype=np.int64)
+    rows = rows[:model.kernels.employees_of(w.status, w.firm, over.view(np.uint8), rows)]
     u = uniform_for(model.seed, model.month, Stream.LAYOFF, w.worker_id[rows])
     firm = w.firm[rows]
     order = np.lexsort((w.worker_id[rows], u, firm))
