@@ -1,7 +1,8 @@
 """The ``labsim`` command.
 
 ``labsim run`` runs a scenario and writes its outputs; ``labsim policies`` lists the
-policy levers and knobs. Bad input (an unknown scenario, parameter or option, a value
+policy levers and knobs; ``labsim sweep`` and ``labsim analyse`` run and analyse policy
+sweeps (:mod:`sim.sweep.cli`). Bad input (an unknown scenario, parameter or option, a value
 out of bounds, malformed TOML, a missing file) is one line on stderr and exit code 2.
 Any other exception is a bug: it keeps its traceback and exits 1.
 """
@@ -15,6 +16,7 @@ import time
 from . import __version__
 from .errors import ScenarioError
 from .policies import PARAMETERS, validate_parameter
+from .sweep.cli import add_parsers as add_sweep_parsers
 
 __all__ = ["main"]
 
@@ -60,6 +62,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check-invariants", action="store_true",
                      help="check the state's invariants after every month")
     sub.add_parser("policies", help="list policy levers and scenario knobs")
+    add_sweep_parsers(sub)  # labsim sweep, labsim analyse
     return parser
 
 
@@ -111,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
         if args.command == "run":
             return _run(args)
+        if hasattr(args, "handler"):  # subcommands registered by other modules (sim.sweep.cli)
+            return args.handler(args)
         return _policies()
     except ScenarioError as exc:
         print(f"labsim: error: {exc}", file=sys.stderr)
