@@ -150,7 +150,8 @@ class DaskExecutor(SweepExecutor):
 
 def jobqueue_cluster(kind: str, jobs: int, cores: int, memory: str, walltime: str,
                      queue: str | None = None, account: str | None = None, processes: int | None = None,
-                     job_extra_directives: tuple[str, ...] = (), interface: str | None = None):
+                     job_extra_directives: tuple[str, ...] = (), interface: str | None = None,
+                     scheduler_options: dict | None = None):
     """A dask-jobqueue cluster on SLURM or PBS, scaled to ``jobs`` batch jobs.
 
     Each job is one batch-system job running ``processes`` Dask workers (default: one per
@@ -167,13 +168,14 @@ def jobqueue_cluster(kind: str, jobs: int, cores: int, memory: str, walltime: st
         processes: worker processes per job (default ``cores``).
         job_extra_directives: extra ``#SBATCH``/``#PBS`` lines, e.g. ``("--qos=normal",)``.
         interface: network interface the workers and scheduler use, e.g. ``"ib0"``.
+        scheduler_options: passed to the Dask scheduler, e.g. ``{"dashboard_address": ":8787"}``.
     """
     import dask_jobqueue
 
     cls = {"slurm": dask_jobqueue.SLURMCluster, "pbs": dask_jobqueue.PBSCluster}[kind]
     cluster = cls(cores=cores, processes=processes or cores, memory=memory, walltime=walltime,
                   queue=queue, account=account, job_extra_directives=list(job_extra_directives),
-                  interface=interface)
+                  interface=interface, scheduler_options=scheduler_options)
     if jobs:
         cluster.scale(jobs=jobs)
     return cluster
