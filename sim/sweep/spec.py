@@ -210,13 +210,16 @@ def _outcomes(table: dict, months: int, file: str) -> tuple[Outcome, ...]:
     return tuple(out)
 
 
-def spec_from_dict(data: dict, file: str = "<arguments>", base: Path | None = None) -> SweepSpec:
+def spec_from_dict(data: dict, file: str = "<arguments>", base: Path | None = None,
+                   resolve_scenario: bool = True) -> SweepSpec:
     """Validate a parsed spec (the TOML's tables) and build a :class:`SweepSpec`.
 
     Args:
         data: the parsed TOML.
         file: the spec file, for error messages.
         base: folder that relative scenario paths are resolved against.
+        resolve_scenario: check that a scenario path exists and make it absolute; analysis
+            of a finished sweep (which needs no scenario) turns this off.
 
     Raises:
         ScenarioError: any invalid key or value, naming the file and the key path.
@@ -259,7 +262,9 @@ def spec_from_dict(data: dict, file: str = "<arguments>", base: Path | None = No
             "an even whole number >= 2")
     name = sweep.get("name", Path(file).stem)
     _expect(isinstance(name, str), file, "[sweep].name", name, "a string")
-    scenario = _resolve_scenario(sweep.get("scenario", "kazakhstan"), file, base)
+    scenario = sweep.get("scenario", "kazakhstan")
+    if resolve_scenario:
+        scenario = _resolve_scenario(scenario, file, base)
 
     parameters = _parameters(_table(data, "parameters", file, required=True), design, file)
     if design in SENSITIVITY_DESIGNS:
@@ -284,8 +289,12 @@ def spec_from_dict(data: dict, file: str = "<arguments>", base: Path | None = No
                      fixed=fixed, baseline=baseline, outcomes=outcomes, analysis=analysis)
 
 
-def load_spec(path: str | Path) -> SweepSpec:
+def load_spec(path: str | Path, resolve_scenario: bool = True) -> SweepSpec:
     """Read and validate a sweep spec TOML file.
+
+    Args:
+        path: the spec file; a relative scenario path in it is relative to its folder.
+        resolve_scenario: see :func:`spec_from_dict`.
 
     Raises:
         ScenarioError: a missing file, malformed TOML or any invalid value.
@@ -297,4 +306,4 @@ def load_spec(path: str | Path) -> SweepSpec:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(file, "<toml>", str(exc), "valid TOML") from None
-    return spec_from_dict(data, file, base=path.parent)
+    return spec_from_dict(data, file, base=path.parent, resolve_scenario=resolve_scenario)
