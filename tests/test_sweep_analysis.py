@@ -110,3 +110,33 @@ def test_analyse_needs_a_sweep_folder(tmp_path, capsys):
         from sim.sweep.analysis import analyse
 
         analyse(tmp_path)
+
+
+def test_every_experiment_script_has_its_spec_beside_it():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "experiments"
+    scripts = sorted(folder.glob("*.py"))
+    assert {p.stem for p in scripts} == {"retraining_robot_tax", "sobol_main_policies", "genai_adoption_speed",
+                                        "migration_convergence"}
+    assert all(p.with_suffix(".toml").is_file() for p in scripts)
+
+
+def test_an_experiment_script_runs_quick_and_prints_where_its_results_are(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+           "MPLBACKEND": "Agg"}
+    out = tmp_path / "study"
+    result = subprocess.run([sys.executable, str(root / "experiments" / "migration_convergence.py"), "--quick",
+                             "--workers", "1", "--out", str(out)], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"figures in {out / 'analysis' / 'figures'}" in result.stdout
+    effects = pd.read_csv(out / "analysis" / "effects.csv")
+    assert {"regional_unemployment_spread_mean_last_12", "regional_wage_dispersion_final"} <= set(effects["outcome"])
+    assert (out / "analysis" / "figures" / "heatmap_regional_unemployment_spread_mean_last_12.png").is_file()
