@@ -189,8 +189,12 @@ def dask_cluster():
         cluster.close()
 
 
-def test_serial_local_processes_and_dask_give_bit_identical_outcomes(tmp_path, dask_cluster, capsys):
-    spec_path = _spec_file(tmp_path)
+def test_serial_local_processes_and_dask_give_bit_identical_outcomes(tmp_path, dask_cluster):
+    from sim.sweep.experiment import quick_spec_text
+
+    # The experiment's grid spec, made small (scale 0.001, 12 months, 2 x 2 points, 2 seeds).
+    spec_path = tmp_path / "retraining_robot_tax.toml"
+    spec_path.write_text(quick_spec_text((ROOT / "experiments" / "retraining_robot_tax.toml").read_text()))
     spec = load_spec(spec_path)
     frames, series = {}, {}
     for label, options in [("serial", ["--workers", "1"]), ("processes", ["--workers", "2"]),
@@ -200,6 +204,7 @@ def test_serial_local_processes_and_dask_give_bit_identical_outcomes(tmp_path, d
         frames[label] = pd.read_parquet(out / "runs.parquet")
         series[label] = pd.read_parquet(out / "series.parquet").sort_values(["run_id", "month"], ignore_index=True)
     serial = frames["serial"]
+    # 2 x 2 points x 2 seeds; the baseline (subsidy 0.5, no tax) is not a point: 2 more runs.
     assert len(serial) == 2 * 2 * 2 + 2 and serial["run_id"].is_unique and (serial["status"] == "ok").all()
     assert serial["baseline"].sum() == 2
     assert all(serial[c].dtype == np.float64 for c in spec.outcome_columns)
