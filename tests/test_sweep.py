@@ -353,6 +353,20 @@ def test_a_folder_holding_another_sweep_is_refused(tmp_path, capsys):
     assert "5 already done, 0 ran" in capsys.readouterr().out
 
 
+def test_an_unreachable_scheduler_is_bad_input(tmp_path, capsys):
+    dask = pytest.importorskip("dask", reason="the cluster extra (dask.distributed) is not installed")
+    import socket
+
+    with socket.socket() as probe:  # a free port on 127.0.0.1 that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(["sweep", str(_spec_file(tmp_path)), "--out", str(tmp_path / "o"), "--scheduler", address])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--scheduler" in err and "running Dask scheduler" in err
+
+
 def test_jobqueue_factory_writes_a_slurm_job_script_without_submitting():
     pytest.importorskip("dask_jobqueue", reason="the cluster extra (dask-jobqueue) is not installed")
     from sim.sweep.executors import jobqueue_cluster

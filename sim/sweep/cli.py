@@ -76,7 +76,11 @@ def _executor(args):
     from .executors import DaskExecutor, LocalProcessExecutor, SerialExecutor, jobqueue_cluster
 
     if args.scheduler:
-        return DaskExecutor(address=args.scheduler)
+        try:
+            return DaskExecutor(address=args.scheduler)
+        except OSError as exc:  # refused, unreachable, timed out: a wrong or dead address
+            raise ScenarioError("<command line>", "--scheduler", args.scheduler,
+                                f"the address of a running Dask scheduler ({exc})") from None
     if args.cluster:
         for option in ("jobs", "cores"):
             if getattr(args, option) < 1:
