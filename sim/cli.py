@@ -1,8 +1,7 @@
 """The ``labsim`` command.
 
 ``labsim run`` runs a scenario and writes its outputs; ``labsim policies`` lists the
-policy levers and knobs; ``labsim sweep`` and ``labsim analyse`` run and analyse policy
-sweeps (:mod:`sim.sweep.cli`). Bad input (an unknown scenario, parameter or option, a value
+policy levers and knobs. Bad input (an unknown scenario, parameter or option, a value
 out of bounds, malformed TOML, a missing file) is one line on stderr and exit code 2.
 Any other exception is a bug: it keeps its traceback and exits 1.
 """
@@ -49,6 +48,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="labsim", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"labsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    add_sweep_parsers(sub)  # labsim sweep, labsim analyse (sim/sweep/cli.py)
     run = sub.add_parser("run", help="run a scenario and write its outputs")
     run.add_argument("--scenario", default="kazakhstan", help="name or path of a scenario TOML")
     run.add_argument("--scale", type=float, default=0.01,
@@ -62,7 +62,6 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check-invariants", action="store_true",
                      help="check the state's invariants after every month")
     sub.add_parser("policies", help="list policy levers and scenario knobs")
-    add_sweep_parsers(sub)  # labsim sweep, labsim analyse
     return parser
 
 
@@ -112,10 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``labsim`` command; returns the exit code."""
     try:
         args = _build_parser().parse_args(argv)
+        if hasattr(args, "handler"):  # subcommands registered by other modules (sim/sweep/cli.py)
+            return args.handler(args)
         if args.command == "run":
             return _run(args)
-        if hasattr(args, "handler"):  # subcommands registered by other modules (sim.sweep.cli)
-            return args.handler(args)
         return _policies()
     except ScenarioError as exc:
         print(f"labsim: error: {exc}", file=sys.stderr)
