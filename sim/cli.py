@@ -3,7 +3,8 @@
 ``labsim run`` runs a scenario and writes its outputs; ``labsim policies`` lists the
 policy levers and knobs; ``labsim validate`` compares the baseline with the calibration
 targets (exit 0 when every target passes, 1 when one fails); ``labsim calibrate`` fits
-the behavioural parameters to them; ``labsim viz`` serves the browser viewer. Bad input
+the behavioural parameters to them; ``labsim sweep`` and ``labsim analyse`` run and analyse
+policy sweeps; ``labsim viz`` serves the browser viewer. Bad input
 (an unknown scenario, parameter or option, a value out of bounds, malformed TOML, a
 missing file) is one line on stderr and exit code 2. Any other exception is a bug: it
 keeps its traceback and exits 1.
@@ -19,6 +20,7 @@ from pathlib import Path
 from . import __version__
 from .errors import ScenarioError
 from .policies import PARAMETERS, validate_parameter
+from .sweep.cli import add_parsers as add_sweep_parsers
 from .viz.serve import add_viz_parser, viz
 
 __all__ = ["main"]
@@ -52,6 +54,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="labsim", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"labsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    add_sweep_parsers(sub)  # labsim sweep, labsim analyse (sim/sweep/cli.py)
     run = sub.add_parser("run", help="run a scenario and write its outputs")
     run.add_argument("--scenario", default="kazakhstan", help="name or path of a scenario TOML")
     run.add_argument("--scale", type=float, default=0.01,
@@ -198,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``labsim`` command; returns the exit code."""
     try:
         args = _build_parser().parse_args(argv)
+        if hasattr(args, "handler"):  # subcommands registered by other modules (sim/sweep/cli.py)
+            return args.handler(args)
         if args.command == "run":
             return _run(args)
         if args.command == "validate":
