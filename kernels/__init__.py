@@ -11,7 +11,7 @@ import os
 
 from . import reference
 
-__all__ = ["backend", "reference", "pure_python", "load_backend"]
+__all__ = ["backend", "reference", "pure_python", "load_backend", "KERNELS"]
 
 
 class _Backend:
@@ -27,21 +27,21 @@ def pure_python() -> bool:
     return os.environ.get("LABSIM_PURE_PYTHON", "") == "1"
 
 
+#: Every kernel, by the compiled module that holds it; the reference has them all.
+KERNELS = {
+    "_matching": ("match_job_seekers",),
+    "_retraining": ("retraining_choices", "retraining_progress"),
+    "_population": ("worker_statistics", "update_incumbent_wages", "job_seeker_rows",
+                    "rows_with_status", "retiring_rows", "separations_due",
+                    "automation_savings", "exposed_in_adopting", "employees_of"),
+}
+
+
 def load_backend(pure: bool | None = None) -> _Backend:
     """Return the kernels to use: compiled ones, or the reference when ``pure``."""
+    names = [name for group in KERNELS.values() for name in group]
     if pure if pure is not None else pure_python():
-        return _Backend("reference", match_job_seekers=reference.match_job_seekers,
-                        retraining_choices=reference.retraining_choices,
-                        retraining_progress=reference.retraining_progress,
-                        worker_statistics=reference.worker_statistics,
-                        update_incumbent_wages=reference.update_incumbent_wages,
-                        job_seeker_rows=reference.job_seeker_rows,
-                        rows_with_status=reference.rows_with_status,
-                        retiring_rows=reference.retiring_rows,
-                        separations_due=reference.separations_due,
-                        automation_savings=reference.automation_savings,
-                        exposed_in_adopting=reference.exposed_in_adopting,
-                        employees_of=reference.employees_of)
+        return _Backend("reference", **{name: getattr(reference, name) for name in names})
     try:
         from . import _matching, _population, _retraining
     except ImportError as exc:
@@ -50,15 +50,6 @@ def load_backend(pure: bool | None = None) -> _Backend:
             "`python -m pip install -e .` (or `python setup.py build_ext --inplace`), "
             "or set LABSIM_PURE_PYTHON=1 to run the slower NumPy reference on purpose."
         ) from exc
-    return _Backend("cython", match_job_seekers=_matching.match_job_seekers,
-                    retraining_choices=_retraining.retraining_choices,
-                    retraining_progress=_retraining.retraining_progress,
-                    worker_statistics=_population.worker_statistics,
-                    update_incumbent_wages=_population.update_incumbent_wages,
-                    job_seeker_rows=_population.job_seeker_rows,
-                    rows_with_status=_population.rows_with_status,
-                    retiring_rows=_population.retiring_rows,
-                    separations_due=_population.separations_due,
-                    automation_savings=_population.automation_savings,
-                    exposed_in_adopting=_population.exposed_in_adopting,
-                    employees_of=_population.employees_of)
+    modules = {"_matching": _matching, "_retraining": _retraining, "_population": _population}
+    return _Backend("cython", **{name: getattr(modules[module], name)
+                                 for module, group in KERNELS.items() for name in group})

@@ -21,7 +21,6 @@ new-job ratio is an assumption, not an estimate: sampled designs must vary it (s
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -181,13 +180,9 @@ def sensitivity(spec: SweepSpec, design: pd.DataFrame, runs: pd.DataFrame) -> pd
 
 
 def _save(fig, path: Path) -> Path:
-    import matplotlib.pyplot as plt
+    from ..figures import _save as save_figure  # atomic: temporary name, then rename
 
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)
 
 
 def _heatmaps(spec, design, runs, folder: Path) -> list[Path]:
