@@ -94,7 +94,6 @@ _SCHEMA: dict[str, dict[str, tuple]] = {
     },
     "migration": {
         "consider_rate": ("float", 0.0, 1.0),
-        "employed_consider_rate": ("float", 0.0, 1.0),
         "logit_scale": ("float", 1e-4, 100.0),
         "size_weight": ("float", 0.0, 10.0),
         "cost_per_km": ("float", 0.0, 1e7),
