@@ -195,8 +195,8 @@ def retraining_progress(key, trainee_id, months_left, dropout_rate, target_cdf,
 
     Each trainee drops out with probability ``dropout_rate``; otherwise one month of the
     course is done, and a trainee with no months left completes. A graduate's new
-    occupation is drawn from row ``new_skill`` of ``target_cdf`` (growing, less exposed
-    occupations open to that skill).
+    occupation is drawn from row ``new_skill`` of ``target_cdf`` (occupations not at risk,
+    open to that skill).
 
     Args:
         key: stream key of (seed, month, retraining-progress stage).

@@ -1,10 +1,14 @@
 """Stage 7, retraining (the Cython kernels ``retraining_progress`` and ``retraining_choices``).
 
 Trainees first advance: each month some drop out; those who finish gain one skill
-level and move to a growing, less exposed occupation open to their new skill (drawn
-from ``retraining_target_cdf``), then search as unemployed graduates. Then unemployed
-workers decide: one enrols when the expected gain in earnings over
-``horizon_months`` (discounted) beats the private cost, course cost x
+level and move to an occupation that is not at risk, open to their new skill (drawn
+from ``retraining_target_cdf``: month-0 employment by skill, the new occupations added,
+complementary occupations weighted three times), then search as unemployed graduates
+(a new unemployment spell begins). Then unemployed
+workers decide (those at least five years from retirement: the course would not pay
+back): one enrols when the expected gain in earnings over ``horizon_months``
+(discounted; the current job's income is discounted by half its exposure when at risk)
+beats the private cost, course cost x
 (1 - ``retraining_subsidy``) less the stipend, and then with monthly probability
 ``take_up``. Seats are rationed to ``retraining_capacity`` enrolments per year per
 1,000 of the labour force; displaced workers go first, then the largest gains.
