@@ -15,7 +15,7 @@ row index, so results are the same whatever the order of processing or row layou
 Example:
     >>> key = stream_key(seed=7, month=3, stage=1)
     >>> u = uniform(key, np.array([10, 11], dtype=np.int64), 0)
-    >>> bool(((0 <= u) & (u < 1)).all()), u[0] == uniform(key, np.array([10]), 0)[0]
+    >>> bool(((0 <= u) & (u < 1)).all()), bool(u[0] == uniform(key, np.array([10]), 0)[0])
     (True, True)
 """
 
