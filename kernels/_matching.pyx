@@ -252,7 +252,7 @@ def match_job_seekers(uint64_t key,
 
 
 def uniform_draws(uint64_t key, const int64_t[::1] ids, int64_t draw, double[::1] out):
-    """Fill ``out`` with the C draws ``uniform(key, ids, draw)`` (test helper).
+    """Fill ``out`` with the C draws ``uniform(key, ids, draw)`` (``sim.randomness.uniform_for``).
 
     Args:
         key: uint64 stream key; ids: int64 (N); draw: draw number (reinterpreted as

@@ -319,3 +319,8 @@ def employees_of(status, firm, selected, rows):
     found = employees[selected[firm[employees]] != 0]
     rows[:found.size] = found
     return int(found.size)
+
+
+def uniform_draws(key, ids, draw, out):
+    """Fill ``out`` with ``uniform(key, ids, draw)`` (the compiled kernel's signature)."""
+    out[:] = uniform(key, ids, draw)

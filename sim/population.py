@@ -171,11 +171,11 @@ class _ColumnarSet:
             raise KeyError(f"unknown columns {sorted(unknown)}")
         count = len(next(iter(values.values())))
         self._reserve(count)
-        rows = np.arange(self._n, self._n + count)
-        for k, (_, fill) in self.SCHEMA.items():
-            self._columns[k][rows] = values[k] if k in values else fill
-        self._n += count
-        return rows
+        start, stop = self._n, self._n + count
+        for k, (_, fill) in self.SCHEMA.items():  # slices: no index array as long as the population
+            self._columns[k][start:stop] = values[k] if k in values else fill
+        self._n = stop
+        return np.arange(start, stop)
 
     def column_arrays(self) -> dict[str, np.ndarray]:
         """The live columns (views of length ``len(self)``), for checkpoints and tests."""

@@ -21,6 +21,7 @@ from enum import IntEnum
 import numpy as np
 from scipy.special import ndtri
 
+import kernels
 from kernels.reference import stream_key, uniform
 
 __all__ = ["Stream", "uniform_for", "normal_for", "geometric_months", "lognormal_factor",
@@ -57,8 +58,33 @@ class Stream(IntEnum):
 
 
 def uniform_for(seed: int, month: int, stream: Stream, ids, draw=0) -> np.ndarray:
-    """Uniform [0, 1) draws, float64, one per id (broadcast with ``draw``)."""
-    return uniform(stream_key(seed, month, int(stream)), ids, draw)
+    """Uniform [0, 1) draws, float64, one per id (broadcast with ``draw``).
+
+    For one draw number over a flat array of ids the compiled ``uniform_draws`` kernel
+    fills the result in one pass (the NumPy hash makes several temporaries as long as
+    ``ids``: at national scale, hundreds of megabytes); the numbers are the same, bit for
+    bit. ``LABSIM_PURE_PYTHON=1`` keeps the NumPy reference.
+    """
+    key = stream_key(seed, month, int(stream))
+    if np.ndim(draw) == 0 and np.ndim(ids) == 1:
+        backend = _backend()
+        if backend.name == "cython":
+            ids = np.ascontiguousarray(ids, dtype=np.int64)
+            out = np.empty(ids.shape[0], dtype=np.float64)
+            backend.uniform_draws(key, ids, int(draw), out)
+            return out
+    return uniform(key, ids, draw)
+
+
+_BACKENDS: dict[bool, object] = {}
+
+
+def _backend():
+    """The kernels in use (cached per value of ``LABSIM_PURE_PYTHON``)."""
+    pure = kernels.pure_python()
+    if pure not in _BACKENDS:
+        _BACKENDS[pure] = kernels.load_backend(pure)
+    return _BACKENDS[pure]
 
 
 def normal_for(seed: int, month: int, stream: Stream, ids, draw=0) -> np.ndarray:

@@ -249,19 +249,28 @@ def build_initial_state(scenario, economy, scale: float, seed: int, minimum_wage
     last_wage = np.maximum(wage, minimum_wage)
     wage[status == Status.UNEMPLOYED] = 0.0
 
-    birth = -_ages_in_months(scenario, seed, ids, cols["age_band"], cols["gender"])
-    duration = geometric_months(uniform_for(seed, 0, Stream.INIT_DURATION, ids),
-                                1.0 / max(pop["mean_unemployment_months"], 1.0)) - 1.0
-    sep_rate = economy.separation_rate[cols["sector"]]
-    separation = geometric_months(uniform_for(seed, 0, Stream.INIT_SEPARATION, ids), sep_rate)
+    # Month-valued columns go to int16 at once: at scale 1 each float64 temporary is 72 MB,
+    # and they would all be alive while the worker columns are allocated.
+    is_se = status == Status.SELF_EMPLOYED
+    se_target = np.bincount(cell[is_se], minlength=n_cells).reshape(
+        len(region_index), economy.n_sectors).astype(np.float64)
+    del cell, is_se
+    birth = (-_ages_in_months(scenario, seed, ids, cols["age_band"], cols["gender"])).astype(np.int16)
+    duration = (geometric_months(uniform_for(seed, 0, Stream.INIT_DURATION, ids),
+                                 1.0 / max(pop["mean_unemployment_months"], 1.0)) - 1.0).astype(np.int16)
+    separation = geometric_months(uniform_for(seed, 0, Stream.INIT_SEPARATION, ids),
+                                  economy.separation_rate[cols["sector"]]).astype(np.int16)
+    unemployed_since = np.where(status == Status.UNEMPLOYED, -duration, 0).astype(np.int16)
+    del duration
 
     workers = Workers.empty(int(n * 1.1) + 16)
     workers.append(
         worker_id=ids, region=cols["region"], sector=cols["sector"], occupation=occ,
         skill=cols["skill"], status=status, firm=firm, wage=wage, last_wage=last_wage,
-        unemployed_since=np.where(status == Status.UNEMPLOYED, -duration, 0),
+        unemployed_since=unemployed_since,
         birth_month=birth, gender=cols["gender"], separation_month=separation,
     )
+    del birth, separation, unemployed_since
 
     firms = Firms.empty(int(n_firms * 1.2) + 16)
     employees = np.bincount(firm[is_employee], minlength=n_firms)
@@ -279,9 +288,6 @@ def build_initial_state(scenario, economy, scale: float, seed: int, minimum_wage
                  exposed_positions=exposed, productivity=np.ones(n_firms),
                  value_added_per_position=value_added)
 
-    is_se = status == Status.SELF_EMPLOYED
-    se_target = np.bincount(cell[is_se], minlength=n_cells).reshape(
-        len(region_index), economy.n_sectors).astype(np.float64)
     info = {"persons_per_agent": 1.0 / scale, "self_employed_target": se_target,
             "labour_force_by_region": lf, "unemployment_rate_by_region": rates,
             "n_agents": n}
