@@ -30,7 +30,9 @@ def reservation_wages(model, rows: np.ndarray) -> np.ndarray:
     status = w.status[rows]
     employed = status <= Status.SELF_EMPLOYED
     months = np.maximum(model.month - w.unemployed_since[rows].astype(np.int64), 0)
-    decayed = m["reservation_wage_ratio"] * w.last_wage[rows] * m["reservation_wage_decay"] ** months
+    # decay ** months from a table of powers (np.power per element is slow; same values)
+    powers = np.power(m["reservation_wage_decay"], np.arange(int(months.max(initial=0)) + 1))
+    decayed = m["reservation_wage_ratio"] * w.last_wage[rows] * powers[months]
     # Gig workers draw no benefit; their floor is the gig income itself.
     benefit = np.where((months < model.benefit_months) & (status == Status.UNEMPLOYED),
                        model.unemployment_benefit * w.last_wage[rows], 0.0)
