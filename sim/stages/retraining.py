@@ -29,7 +29,6 @@ def advance_trainees(model) -> None:
     rows = model.rows_with_status(Status.RETRAINING)
     if rows.size == 0:
         return
-    rows = rows[np.argsort(w.worker_id[rows], kind="stable")]
     new_skill = np.minimum(w.skill[rows].astype(np.int32) + 1, 2)
     outcome = np.empty(rows.size, dtype=np.int8)
     target = np.empty(rows.size, dtype=np.int32)
@@ -85,7 +84,6 @@ def enrol(model) -> None:
     if candidates.size == 0:
         model._seat_carry += seats
         return
-    candidates = candidates[np.argsort(w.worker_id[candidates], kind="stable")]
     gain = expected_gain(model, candidates)
     private_cost = np.full(candidates.size,
                            months * (r["course_cost"] * (1.0 - model.retraining_subsidy)
@@ -95,6 +93,8 @@ def enrol(model) -> None:
                                      w.worker_id[candidates].astype(np.int64), gain,
                                      private_cost, float(r["take_up"]), wants)
     applicants = np.flatnonzero(wants)
+    # Seats go by a total order (displaced first, then gain, then id), so the result does
+    # not depend on the order of the rows: no sort of the candidates is needed.
     order = np.lexsort((w.worker_id[candidates[applicants]], -gain[applicants],
                         ~w.displaced[candidates[applicants]]))
     chosen = candidates[applicants[order[:seats]]]
