@@ -94,3 +94,21 @@ def test_calibration_never_ends_worse_than_it_started():
     assert fit["evaluations"] >= 4
     assert fit["j"] <= fit["start_j"]
     assert set(fit["values"]) == {p.name for p in CALIBRATED}
+
+
+def test_calibrate_command_dry_run_reports_and_leaves_the_scenario_alone(tmp_path):
+    before = (SCENARIO_DIR / "kazakhstan.toml").read_bytes()
+    report = tmp_path / "calibration.md"
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "calibrate", "--scale", "0.001",
+                             "--seeds", "1", "--max-evaluations", "2", "--dry-run",
+                             "--report", str(report)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    text = report.read_text()
+    assert "| B1 |" in text and "Distance J" in text
+    assert (SCENARIO_DIR / "kazakhstan.toml").read_bytes() == before
+
+
+def test_calibrate_command_rejects_bad_options_in_one_line():
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "calibrate", "--seeds", "0"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
