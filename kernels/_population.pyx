@@ -74,6 +74,8 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
             key = (region[i] * 3 + skill[i]) * N_STATUS + status[i]
             # Checked in the same pass (no second read of the columns); stop at the first bad row.
             if (key < 0 or key >= size or region[i] < 0 or region[i] >= n_regions
+                    or skill[i] < 0 or skill[i] > 2 or status[i] < 0 or status[i] >= N_STATUS
+                    or gender[i] < 0 or gender[i] > 1
                     or occupation[i] < 0 or occupation[i] >= n_occupations):
                 bad = i
                 break
@@ -89,7 +91,7 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
             if status[i] <= PLATFORM and occupation_at_risk[occupation[i]]:
                 at_risk_working[region[i]] += 1.0
     if bad >= 0:
-        raise ValueError(f"row {bad}: region, skill, status or occupation out of range")
+        raise ValueError(f"row {bad}: region, skill, status, gender or occupation out of range")
 
 
 def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,
@@ -111,7 +113,7 @@ def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,
         raise ValueError("status, region, skill and wage need the same length")
     cdef Py_ssize_t cells = factor.shape[0]
     for i in range(n):
-        if region[i] < 0 or region[i] * 3 + skill[i] >= cells:
+        if region[i] < 0 or skill[i] < 0 or skill[i] > 2 or region[i] * 3 + skill[i] >= cells:
             raise ValueError(f"row {i}: region/skill out of range of factor")
     cdef double pay
     with nogil:
@@ -246,6 +248,9 @@ def automation_savings(const int8_t[::1] status, const int16_t[::1] occupation,
             c = channel_of_occupation[occupation[i]]
             if c < 0:
                 continue
+            if c > 1:
+                bad = i
+                break
             p = exposure[occupation[i]]
             key = c * n_firms + firm[i]
             bill[key] += p * wage[i]
@@ -254,7 +259,7 @@ def automation_savings(const int8_t[::1] status, const int16_t[::1] occupation,
                 gain = 0.0
             saving[key] += p * gain
     if bad >= 0:
-        raise ValueError(f"row {bad}: occupation or firm out of range")
+        raise ValueError(f"row {bad}: occupation, firm or channel out of range")
 
 
 def exposed_in_adopting(const int8_t[::1] status, const int16_t[::1] occupation,

@@ -178,20 +178,28 @@ def calibrate(scenario="kazakhstan", scale=0.005, seeds=(1, 2), max_evaluations=
 _LINE = re.compile(r"^(?P<key>[A-Za-z_]+)(?P<eq>\s*=\s*)(?P<value>[^#\n]*?)(?P<gap>\s*)(?P<comment>#.*)?$")
 
 
+def _shares_text(shares: list[float]) -> str:
+    """A list of shares rounded to 4 decimals that still sums to 1 (the middle one absorbs
+    the rounding), as the scenario's validation requires."""
+    rounded = [round(v, 4) for v in shares]
+    rounded[1] = round(1.0 - rounded[0] - sum(rounded[2:]), 4)
+    return "[" + ", ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in rounded) + "]"
+
+
 def write_back(fit: dict, path: Path | None = None) -> Path:
-    """Write the fitted values into the scenario TOML, keeping its layout and comments."""
+    """Write the fitted values into the scenario TOML (and the agricultural demand trend
+    into the sectors CSV beside it), keeping layout and comments."""
     base = fit["scenario"]
     path = Path(path or base.path)
     fitted = candidate(base, fit["values"])
-    wanted = {}
+    wanted, trends = {}, {}
     for p in CALIBRATED:
         if p.section == "sectors":
-            _write_sector_trend(base, p.key, p.get(fitted))
+            trends[p.key] = p.get(fitted)
             continue
         value = p._table(fitted)[p.key]
-        text = ("[" + ", ".join(f"{v:.4g}" for v in value) + "]") if isinstance(value, list) \
+        wanted[(p.section, p.key)] = _shares_text(value) if isinstance(value, list) \
             else f"{value:.4g}"
-        wanted[(p.section, p.key)] = text
     section, lines = None, []
     for line in path.read_text().splitlines():
         header = re.match(r"^\[(\w+)\]", line)
@@ -207,12 +215,13 @@ def write_back(fit: dict, path: Path | None = None) -> Path:
             line = f"{head.ljust(max(column, len(head) + 1))}{note}".rstrip()
         lines.append(line)
     path.write_text("\n".join(lines) + "\n")
+    for sector, value in trends.items():
+        _write_sector_trend(path.parent / base.name / "sectors.csv", sector, value)
     return path
 
 
-def _write_sector_trend(base, sector: str, value: float) -> None:
-    """Set one sector's demand_trend in the scenario's sectors CSV, keeping its comments."""
-    path = Path(base.path).parent / base.name / "sectors.csv"
+def _write_sector_trend(path: Path, sector: str, value: float) -> None:
+    """Set one sector's demand_trend in a sectors CSV, keeping its comments."""
     lines = path.read_text().splitlines()
     header = next(i for i, line in enumerate(lines) if not line.startswith("#"))
     columns = lines[header].split(",")
@@ -298,7 +307,7 @@ def write_report(fit: dict, path: Path, command: str) -> Path:
               if abs(fit["moments"][k] - f[k]) > 0.25 * abs(f[k])]
     lines += ["", "## Moments outside 25 % of their forecast", ""]
     if not missed:
-        lines.append("None: every moment B1-B5 is within 25 % of its forecast.")
+        lines.append("None: every fitted moment is within 25 % of its target.")
     for k in missed:
         lines.append(f"- **{k}** ({(fit['moments'][k] - f[k]) / abs(f[k]):+.0%}): {LIMITS[k]}")
     lines += ["", "The fitted values are written into `sim/scenarios/kazakhstan.toml` (lines marked "

@@ -115,8 +115,9 @@ def migration_axis(model) -> dict[str, float]:
     share of all moves on the corridors joining Almaty, Karaganda and Astana (the axis).
 
     ``B7`` is 1.0 when both hold: the two largest net gainers are Almaty and Astana, and
-    the axis carries more moves than any other corridor of the same number of regions
-    would on average (its share of moves exceeds its share of the labour force).
+    the axis carries more than its share of moves: the moves between its three regions,
+    as a share of all moves, exceed the share of region pairs among them when pairs are
+    weighted by the product of the two labour forces (moves spread like people).
     """
     counts = model.migration_counts.astype(np.float64)
     names = list(model.region_names)

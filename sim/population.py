@@ -58,7 +58,7 @@ WORKER_COLUMNS: dict[str, tuple[type, object]] = {
     "unemployed_since": (np.int16, 0),    # month unemployment began
     "birth_month": (np.int16, 0),         # months relative to the start month
     "gender": (np.int8, 0),               # 0 male, 1 female
-    "displaced": (np.bool_, False),       # lost a job to automation
+    "displaced": (np.bool_, False),       # has ever lost a job to automation (never reset)
     "migrant": (np.bool_, False),         # has moved region
     "retraining_target": (np.int16, -1),  # occupation sought by retraining
     "retraining_months_left": (np.int16, 0),

@@ -39,7 +39,8 @@ FORECAST_TOLERANCE = 0.25
 #: outcomes that facts C7, C9 and C10 are about.
 REPORTED_INDICATORS = {
     "platform_workers": ("C9", "platform (gig) workers at month 36, persons"),
-    "labour_share": ("C10", "labour share of firms' value added at month 36 (0.45 at month 0)"),
+    "labour_share": ("C10", "labour share of firms' value added at month 36 "
+                            "(the scenario's initial_labour_share at month 0)"),
     "unemployment_female": ("C7", "unemployment rate of women at month 36"),
     "unemployment_male": ("C7", "unemployment rate of men at month 36"),
     "unemployment_youth": ("C7", "unemployment rate of ages 15-24 at month 36"),

@@ -6,7 +6,8 @@ with no minimum wage and no benefits. An unemployed worker becomes eligible once
 benefit has run out or the job was lost to automation (001: "freelance and platform
 work grows, outside the minimum wage and social security"); an eligible worker whose
 benefit (if any is still paid) is below the gig income takes gig work with monthly
-probability ``take_up``: gigs fit around job search, so the comparison is with the
+probability ``take_up`` (from the month after the job, or the last gig, ended): gigs fit
+around job search, so the comparison is with the
 benefit given up, not with the reservation wage for a wage job. Platform workers keep
 searching for a wage job (matching stage), and gigs dry up at ``exit_rate`` a month,
 back to unemployment. Platform work
@@ -42,11 +43,13 @@ def platform(model) -> None:
                                   w.worker_id[gig]) < p["exit_rate"]]
         w.status[leaving] = Status.UNEMPLOYED
         w.wage[leaving] = 0.0
+        w.unemployed_since[leaving] = model.month  # gig work was work: a new spell begins
         staying = gig[w.status[gig] == Status.PLATFORM]
         w.wage[staying] = platform_income(model, w.region[staying].astype(np.int64))
     rows = model.rows_with_status(Status.UNEMPLOYED)
     months = model.month - w.unemployed_since[rows].astype(np.int64)
-    eligible = w.displaced[rows] | (months >= model.benefit_months)
+    # Those whose gig just ended look again next month, not at once.
+    eligible = (w.displaced[rows] | (months >= model.benefit_months)) & (months > 0)
     rows = rows[eligible]
     if rows.size == 0:
         return

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["wages", "wage_curve_target", "bargaining_factor"]
+__all__ = ["wages", "wage_curve_target", "bargaining_factor", "MIN_BARGAINING_FACTOR"]
+
+MIN_BARGAINING_FACTOR = 0.1
 
 
 def wage_curve_target(model) -> np.ndarray:
@@ -37,7 +39,10 @@ def bargaining_factor(model) -> float:
     """Scale of all wages from workers' bargaining power, 1 at month 0."""
     if not model.mechanisms["bargaining"]:
         return 1.0
-    return 1.0 - model.scenario_data.params["wages"]["bargaining_decline"] * model.automation_share()
+    # The automation share can pass 1 (firms founded later automate too); the floor keeps
+    # wages positive whatever ``bargaining_decline``.
+    decline = model.scenario_data.params["wages"]["bargaining_decline"] * model.automation_share()
+    return max(1.0 - decline, MIN_BARGAINING_FACTOR)
 
 
 def wages(model) -> None:
