@@ -151,7 +151,8 @@ def _markdown(table: pd.DataFrame, runs: list[dict], meta: dict) -> str:
         "",
         f"Scenario {meta['scenario']}, scale {meta['scale']:g}, seeds {meta['seeds']}, "
         f"{WINDOW_MONTHS} months; labsim {meta['version']}. Section A is month 0; section B "
-        "is the change over the first 36 months. Definitions: `sim/moments.py`.",
+        "is the change over the first 36 months. Definitions: `sim/moments.py`. Regenerate "
+        f"with `{meta['command']}`.",
         "",
         "| id | kind | target | target value | model value (90 % interval) | tolerance | distance | status |",
         "|---|---|---|---|---|---|---|---|",
@@ -192,7 +193,9 @@ def write_validation(out_dir, scenario="kazakhstan", scale=0.01, seed=1, seeds=1
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta = {"scenario": model.scenario_data.name, "scale": scale, "seeds": seed_list,
-            "version": __version__}
+            "version": __version__,
+            "command": f"labsim validate --scenario {scenario} --scale {scale:g} --seed {seed} "
+                       f"--seeds {seeds}{' --figures' if figures else ''} --out {out_dir}"}
     csv, md = out / "validation.csv", out / "validation.md"
     text = _markdown(table, runs, meta)
     paths = [csv, md]
