@@ -15,6 +15,12 @@
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t
 
+cdef inline bint _outside(int64_t index, Py_ssize_t size) noexcept nogil:
+    """True when ``index`` is not a valid position in an array of ``size``: the loops run
+    without bounds checks, so every index read from a column is checked first."""
+    return index < 0 or index >= size
+
+
 cdef enum:
     EMPLOYED = 0
     SELF_EMPLOYED = 1
@@ -241,8 +247,7 @@ def automation_savings(const int8_t[::1] status, const int16_t[::1] occupation,
         for i in range(n):
             if status[i] != EMPLOYED:
                 continue
-            if occupation[i] < 0 or occupation[i] >= n_occupations or firm[i] < 0 \
-                    or firm[i] >= n_firms:
+            if _outside(occupation[i], n_occupations) or _outside(firm[i], n_firms):
                 bad = i
                 break
             c = channel_of_occupation[occupation[i]]
@@ -282,8 +287,7 @@ def exposed_in_adopting(const int8_t[::1] status, const int16_t[::1] occupation,
         for i in range(n):
             if status[i] != EMPLOYED:
                 continue
-            if occupation[i] < 0 or occupation[i] >= n_occupations or firm[i] < 0 \
-                    or firm[i] >= n_firms:
+            if _outside(occupation[i], n_occupations) or _outside(firm[i], n_firms):
                 bad = i
                 break
             if channel_of_occupation[occupation[i]] == channel and adopting[firm[i]] \
@@ -307,7 +311,7 @@ def employees_of(const int8_t[::1] status, const int32_t[::1] firm,
         for i in range(n):
             if status[i] != EMPLOYED:
                 continue
-            if firm[i] < 0 or firm[i] >= n_firms:
+            if _outside(firm[i], n_firms):
                 bad = i
                 break
             if selected[firm[i]]:
