@@ -20,10 +20,27 @@
 #   3. seekers take their offer; those vacancies are filled (seen from the next round).
 # The scratch arrays are reset incrementally (only touched entries), so a round costs
 # O(S * A) plus the cdf rows, not O(V).
+#
+# Why the loop has this shape (measured at national scale, ~600k seekers, ~210k
+# vacancies, ~3 million applications a month):
+#   * a vacancy's fields and its competition state live in one 40-byte struct, so an
+#     application touches one cache line of the vacancy instead of nine arrays;
+#   * applications are drawn in blocks, branch-free up to the vacancy chosen (stage A),
+#     then screened and ranked (stage B): a mispredicted data-dependent branch no longer
+#     stalls the long hash -> index -> wage chain of the next applications;
+#   * 95 % of applications stay in the seeker's own region: when the row is
+#     non-decreasing (checked once), a draw inside the own region's interval of the cdf
+#     gives that region without scanning the row (the same count, see _count_at_most);
+#   * the caller passes seekers grouped by (region, group) bucket (the result does not
+#     depend on their order), so a bucket's vacancies stay in cache while its seekers
+#     apply.
 
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+
+cdef enum:
+    FILLED = 0x80   # in state[v]: filled in an earlier round
 
 from kernels._rng cimport agent_stream, hash_draw, mix64, uniform, uniform_in
 
@@ -56,6 +73,27 @@ cdef inline bint _better_offer(double wage, int64_t v, double best_wage,
     if wage > best_wage:
         return True
     return wage == best_wage and v < best_v
+
+
+DEF BLOCK = 64   # applications drawn per stage A; fits the scratch in L1
+
+cdef struct Vacancy:
+    double wage
+    uint64_t vacancy_id
+    uint64_t best_tiebreak     # of the best applicant this round
+    int32_t best_seeker        # -1: no applicant yet this round
+    int32_t occupation
+    int32_t group
+    int32_t skill
+
+
+cdef inline bint _rows_non_decreasing(const double[:, ::1] cdf) noexcept nogil:
+    cdef Py_ssize_t r, d
+    for r in range(cdf.shape[0]):
+        for d in range(1, cdf.shape[1]):
+            if not (cdf[r, d] >= cdf[r, d - 1]):
+                return False
+    return True
 
 
 def match_job_seekers(uint64_t key,
@@ -109,7 +147,8 @@ def match_job_seekers(uint64_t key,
     Invariants: a vacancy is filled at most once; a seeker is hired at most once (and
     keeps that job in later rounds); nobody is hired below the reservation wage or into
     a vacancy requiring more skill than theirs; the result does not depend on the
-    order of the seekers (given distinct ids).
+    order of the seekers (given distinct ids). For speed, pass seekers grouped by
+    bucket (``region * n_groups + group``).
 
     Raises:
         ValueError: on arrays of inconsistent lengths (checked once, before the loops,
@@ -143,104 +182,141 @@ def match_job_seekers(uint64_t key,
     if bucket_start.shape[0] < R * n_groups + 1:
         raise ValueError(f"bucket_start has length {bucket_start.shape[0]}, "
                          f"needs R * n_groups + 1 = {R * n_groups + 1}")
+    if S > 2147483647:
+        raise ValueError(f"{S} seekers: at most 2**31 - 1 per call")
 
-    # Scratch, internal to this call. best_seeker[v] < 0 and offer[s] < 0 mean "none";
-    # both are restored to -1 at the end of every round.
-    filled_arr = np.zeros(V, dtype=np.uint8)
-    best_seeker_arr = np.full(V, -1, dtype=np.int64)
-    best_fit_arr = np.zeros(V, dtype=np.int32)
-    best_tb_arr = np.zeros(V, dtype=np.uint64)
+    # Scratch, internal to this call. vacancy[v].best_seeker < 0 and offer[s] < 0 mean
+    # "none"; both are restored to -1 at the end of every round.
+    vacancy_bytes = np.empty(V * sizeof(Vacancy), dtype=np.uint8)
+    cdef uint8_t[::1] vacancy_buffer = vacancy_bytes
+    cdef Vacancy* vacancy = <Vacancy*>&vacancy_buffer[0]
+    state_arr = np.zeros(V, dtype=np.uint8)       # FILLED bit, and the best fit (0-2)
     touched_arr = np.empty(V, dtype=np.int64)     # vacancies with an applicant
     offer_arr = np.full(S, -1, dtype=np.int64)
     offered_arr = np.empty(S, dtype=np.int64)     # seekers with an offer
-    cdef uint8_t[::1] filled = filled_arr
-    cdef int64_t[::1] best_seeker = best_seeker_arr
-    cdef int32_t[::1] best_fit = best_fit_arr
-    cdef uint64_t[::1] best_tb = best_tb_arr
+    cdef uint8_t[::1] state = state_arr
     cdef int64_t[::1] touched = touched_arr
     cdef int64_t[::1] offer = offer_arr
     cdef int64_t[::1] offered = offered_arr
+    # The own region is a column only when the matrix is square (regions x regions).
+    cdef bint own_region_shortcut = n_regions == R and _rows_non_decreasing(region_cdf)
 
-    cdef int64_t rnd, a, base, draw, region, group, bucket, start, size
-    cdef int64_t v1, v2, v, b, s, cur
+    # Stage A's block: chosen vacancy (-1: empty bucket), seeker row, seeker stream.
+    cdef int64_t block_vacancy[BLOCK]
+    cdef int64_t block_seeker[BLOCK]
+    cdef uint64_t block_stream[BLOCK]
+    cdef Py_ssize_t n_block, k
+
+    cdef int64_t rnd, a, base, draw, region, group, switched_group, bucket, start, size
+    cdef int64_t v1, v2, v, b, s, cur, own
     cdef Py_ssize_t i, t, n_touched, n_offered
-    cdef uint64_t sid, tb, stream
-    cdef double ug, w1, w2
+    cdef uint64_t tb, stream
+    cdef double u, ug, w1, w2, own_low, own_high
+    # Only divided when switch_share > 0; the quotient is used only when switched.
+    cdef double switch_divisor = switch_share if switch_share > 0 else 1.0
     cdef int fit
+    cdef bint switched, eligible
     cdef const double* cdf_row
+    cdef Vacancy* pv
 
     with nogil:
+        for v in range(V):
+            vacancy[v].wage = vacancy_wage[v]
+            vacancy[v].vacancy_id = <uint64_t>vacancy_id[v]
+            vacancy[v].best_tiebreak = 0
+            vacancy[v].best_seeker = -1
+            vacancy[v].occupation = vacancy_occupation[v]
+            vacancy[v].group = vacancy_group[v]
+            vacancy[v].skill = vacancy_skill[v]
         for rnd in range(n_rounds):
             base = rnd * 4 * n_applications
             n_touched = 0
-            # 1. Applications; each vacancy keeps its best applicant.
-            for i in range(S):
-                if hired_vacancy[i] >= 0:
-                    continue
-                sid = <uint64_t>seeker_id[i]
-                stream = agent_stream(key, sid)   # shared by all this seeker's draws
-                cdf_row = &region_cdf[seeker_region[i], 0]
-                for a in range(n_applications):
-                    draw = base + 4 * a
-                    region = _count_at_most(cdf_row, R, uniform_in(stream, <uint64_t>draw))
-                    ug = uniform_in(stream, <uint64_t>(draw + 1))
-                    if ug < switch_share:     # never true unless switch_share > 0
-                        group = <int64_t>((ug / switch_share) * <double>n_groups)
-                        if group > n_groups - 1:
-                            group = n_groups - 1
-                    else:
-                        group = seeker_group[i]
-                    bucket = region * n_groups + group
-                    start = bucket_start[bucket]
-                    size = bucket_start[bucket + 1] - start
-                    if size <= 0:
+            i = 0
+            while i < S:
+                # Stage A: draw a block of applications, up to the vacancy each picks.
+                n_block = 0
+                while i < S and n_block + n_applications <= BLOCK:
+                    if hired_vacancy[i] >= 0:
+                        i += 1
                         continue
-                    v1 = start + <int64_t>(uniform_in(stream, <uint64_t>(draw + 2))
-                                           * <double>size)
-                    v2 = start + <int64_t>(uniform_in(stream, <uint64_t>(draw + 3))
-                                           * <double>size)
-                    w1 = vacancy_wage[v1]
-                    w2 = vacancy_wage[v2]
-                    if w1 > w2 or (w1 == w2 and v1 <= v2):
-                        v = v1
-                    else:
-                        v = v2
+                    stream = agent_stream(key, <uint64_t>seeker_id[i])  # shared by its draws
+                    own = seeker_region[i]
+                    cdf_row = &region_cdf[own, 0]
+                    own_high = cdf_row[own]
+                    own_low = cdf_row[own - 1] if own > 0 else -1.0
+                    for a in range(n_applications):
+                        draw = base + 4 * a
+                        u = uniform_in(stream, <uint64_t>draw)
+                        if own_region_shortcut and u < own_high and u >= own_low:
+                            region = own
+                        else:
+                            region = _count_at_most(cdf_row, R, u)
+                        ug = uniform_in(stream, <uint64_t>(draw + 1))
+                        switched = ug < switch_share     # never true unless switch_share > 0
+                        switched_group = <int64_t>(((ug if switched else 0.0) / switch_divisor)
+                                                   * <double>n_groups)
+                        if switched_group > n_groups - 1:
+                            switched_group = n_groups - 1
+                        group = switched_group if switched else seeker_group[i]
+                        bucket = region * n_groups + group
+                        start = bucket_start[bucket]
+                        size = bucket_start[bucket + 1] - start
+                        v1 = start + <int64_t>(uniform_in(stream, <uint64_t>(draw + 2))
+                                               * <double>size)
+                        v2 = start + <int64_t>(uniform_in(stream, <uint64_t>(draw + 3))
+                                               * <double>size)
+                        if size <= 0:
+                            v1 = 0
+                            v2 = 0
+                        w1 = vacancy[v1].wage
+                        w2 = vacancy[v2].wage
+                        v = v1 if (w1 > w2) | ((w1 == w2) & (v1 <= v2)) else v2
+                        block_vacancy[n_block] = v if size > 0 else -1
+                        block_seeker[n_block] = i
+                        block_stream[n_block] = stream
+                        n_block += 1
+                    i += 1
+                # Stage B: screen the block's applications; each vacancy keeps its best.
+                for k in range(n_block):
+                    v = block_vacancy[k]
+                    if v < 0:
+                        continue
+                    s = block_seeker[k]
+                    pv = &vacancy[v]
                     # Written as negations of the reference's conditions (NaN-safe).
-                    if not (vacancy_skill[v] <= seeker_skill[i]):
+                    eligible = ((pv.skill <= seeker_skill[s])
+                                & (pv.wage >= seeker_reservation[s])
+                                & ((state[v] & FILLED) == 0))
+                    if not eligible:
                         continue
-                    if not (vacancy_wage[v] >= seeker_reservation[i]):
-                        continue
-                    if filled[v]:
-                        continue
-                    if vacancy_occupation[v] == seeker_occupation[i]:
+                    if pv.occupation == seeker_occupation[s]:
                         fit = 2
-                    elif vacancy_group[v] == seeker_group[i]:
-                        fit = 1
                     else:
-                        fit = 0
-                    tb = mix64(stream ^ (<uint64_t>vacancy_id[v] + <uint64_t>rnd))
-                    b = best_seeker[v]
+                        fit = pv.group == seeker_group[s]
+                    tb = mix64(block_stream[k] ^ (pv.vacancy_id + <uint64_t>rnd))
+                    b = pv.best_seeker
                     if b < 0:
                         touched[n_touched] = v
                         n_touched += 1
-                    elif not _better_applicant(fit, tb, seeker_id[i], best_fit[v],
-                                               best_tb[v], seeker_id[b]):
+                    elif not _better_applicant(fit, tb, seeker_id[s], state[v],
+                                               pv.best_tiebreak, seeker_id[b]):
                         continue
-                    best_seeker[v] = i
-                    best_fit[v] = fit
-                    best_tb[v] = tb
+                    pv.best_seeker = <int32_t>s
+                    pv.best_tiebreak = tb
+                    state[v] = <uint8_t>fit
             # 2. Offers; each seeker keeps its best-paid one.
             n_offered = 0
             for t in range(n_touched):
                 v = touched[t]
-                s = best_seeker[v]
-                best_seeker[v] = -1
+                s = vacancy[v].best_seeker
+                vacancy[v].best_seeker = -1
+                state[v] = 0
                 cur = offer[s]
                 if cur < 0:
                     offered[n_offered] = s
                     n_offered += 1
                     offer[s] = v
-                elif _better_offer(vacancy_wage[v], v, vacancy_wage[cur], cur):
+                elif _better_offer(vacancy[v].wage, v, vacancy[cur].wage, cur):
                     offer[s] = v
             # 3. Hires.
             for t in range(n_offered):
@@ -248,7 +324,7 @@ def match_job_seekers(uint64_t key,
                 v = offer[s]
                 offer[s] = -1
                 hired_vacancy[s] = v
-                filled[v] = 1
+                state[v] = FILLED
 
 
 def uniform_draws(uint64_t key, const int64_t[::1] ids, int64_t draw, double[::1] out):

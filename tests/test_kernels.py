@@ -175,6 +175,25 @@ def test_matching_cython_equals_reference_on_crowded_markets(market):
 
 
 @FAST
+@given(market=markets(max_seekers=300, max_vacancies=200), data=st.data())
+def test_matching_equals_reference_when_region_rows_are_not_cumulative(market, data):
+    """The kernel skips the scan of a seeker's region row when the draw falls in the own
+    region's interval, which is exact only for non-decreasing rows of a square matrix:
+    on shuffled rows, or with more columns than rows, it must scan like the reference."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    cdf = market["region_cdf"]
+    shuffled = np.ascontiguousarray(rng.permuted(cdf, axis=1))
+    assert np.array_equal(match(_matching, market, region_cdf=shuffled),
+                          match(reference, market, region_cdf=shuffled))
+    n = cdf.shape[0]
+    if n > 1:  # drop the last region's row: R - 1 rows, R columns
+        wide = np.ascontiguousarray(cdf[:-1])
+        regions = np.minimum(market["seeker_region"], n - 2).astype(np.int32)
+        assert np.array_equal(match(_matching, market, region_cdf=wide, seeker_region=regions),
+                              match(reference, market, region_cdf=wide, seeker_region=regions))
+
+
+@FAST
 @given(market=markets(max_seekers=0))
 def test_matching_with_no_seekers_returns_empty(market):
     assert match(_matching, market).shape == (0,)
