@@ -4,6 +4,7 @@
 #   kernels/_rng.pxd       counter-based draws (mix64, hash_draw, uniform), inline C;
 #   kernels/_matching.pyx  (this file) match_job_seekers: shape checks and scratch
 #                          allocation at Python level, then the loops in one nogil block;
+#                          seeker_table, the seekers' attributes grouped by bucket;
 #                          plus two tiny def helpers exposing the C draws to the tests;
 #   kernels/reference.py   the NumPy reference, which this file reproduces bit for bit.
 # Compiler directives (boundscheck/wraparound off, cdivision on) and the reproducibility
@@ -37,7 +38,7 @@
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint64_t
 
 cdef enum:
     FILLED = 0x80   # in state[v]: filled in an earlier round
@@ -325,6 +326,100 @@ def match_job_seekers(uint64_t key,
                 offer[s] = -1
                 hired_vacancy[s] = v
                 state[v] = FILLED
+
+
+def seeker_table(const int64_t[::1] rows, const int64_t[::1] worker_id,
+                 const int8_t[::1] region, const int16_t[::1] occupation,
+                 const int8_t[::1] skill, const int8_t[::1] status, const double[::1] wage,
+                 const double[::1] last_wage, const int16_t[::1] unemployed_since,
+                 const int32_t[::1] group_of_occupation, int64_t n_regions, int64_t n_groups,
+                 int64_t[::1] out_row, int64_t[::1] out_id, int32_t[::1] out_region,
+                 int32_t[::1] out_group, int32_t[::1] out_occupation, int32_t[::1] out_skill,
+                 int8_t[::1] out_status, double[::1] out_wage, double[::1] out_last_wage,
+                 int16_t[::1] out_unemployed_since):
+    """The job seekers' attributes, grouped by bucket ``region * n_groups + group`` (the
+    matching kernel's layout), rows in their given order within a bucket (a stable
+    counting sort). Same results as ``kernels.reference.seeker_table``.
+
+    Gathering in the given (row) order reads the worker columns front to back; only the
+    compact copies are then scattered into bucket order.
+
+    Args (N workers, S seekers):
+        rows: int64 (S), the seekers' rows, each in [0, N).
+        worker_id: int64 (N); region: int8 (N); occupation: int16 (N); skill, status:
+            int8 (N); wage, last_wage: float64 (N); unemployed_since: int16 (N).
+        group_of_occupation: int32 (O), occupation group (0 .. n_groups - 1).
+        n_regions, n_groups: the bucket grid.
+        out_*: OUT (S each), allocated by the caller: row, id, region, group, occupation,
+            skill, status, wage, last_wage and unemployed_since of the seekers, by bucket.
+
+    Raises:
+        ValueError: on inconsistent lengths, a row outside [0, N), or a region,
+            occupation or group out of range (the first bad seeker is named).
+    """
+    cdef Py_ssize_t S = rows.shape[0], N = worker_id.shape[0]
+    cdef Py_ssize_t n_occupations = group_of_occupation.shape[0]
+    cdef int64_t n_buckets = n_regions * n_groups
+    for name, n in (("region", region.shape[0]), ("occupation", occupation.shape[0]),
+                    ("skill", skill.shape[0]), ("status", status.shape[0]),
+                    ("wage", wage.shape[0]), ("last_wage", last_wage.shape[0]),
+                    ("unemployed_since", unemployed_since.shape[0])):
+        if n != N:
+            raise ValueError(f"{name} has length {n}, worker_id has {N}")
+    for name, n in (("out_row", out_row.shape[0]), ("out_id", out_id.shape[0]),
+                    ("out_region", out_region.shape[0]), ("out_group", out_group.shape[0]),
+                    ("out_occupation", out_occupation.shape[0]),
+                    ("out_skill", out_skill.shape[0]), ("out_status", out_status.shape[0]),
+                    ("out_wage", out_wage.shape[0]), ("out_last_wage", out_last_wage.shape[0]),
+                    ("out_unemployed_since", out_unemployed_since.shape[0])):
+        if n != S:
+            raise ValueError(f"{name} has length {n}, rows has {S}")
+    if n_regions < 1 or n_groups < 1:
+        raise ValueError("n_regions and n_groups must be positive")
+    bucket_arr = np.empty(S, dtype=np.int64)
+    start_arr = np.zeros(n_buckets + 1, dtype=np.int64)
+    cdef int64_t[::1] bucket = bucket_arr
+    cdef int64_t[::1] start = start_arr
+    cdef Py_ssize_t j, bad = -1
+    cdef int64_t r, o, g, b, at
+    with nogil:
+        # Pass 1, in the given order: validate and count by bucket.
+        for j in range(S):
+            r = rows[j]
+            if r < 0 or r >= N:
+                bad = j
+                break
+            o = occupation[r]
+            if region[r] < 0 or region[r] >= n_regions or o < 0 or o >= n_occupations:
+                bad = j
+                break
+            g = group_of_occupation[o]
+            if g < 0 or g >= n_groups:
+                bad = j
+                break
+            b = region[r] * n_groups + g
+            bucket[j] = b
+            start[b + 1] += 1
+    if bad >= 0:
+        raise ValueError(f"seeker {bad}: row, region, occupation or group out of range")
+    with nogil:
+        for b in range(n_buckets):
+            start[b + 1] += start[b]
+        # Pass 2: gather in the given order, scatter into bucket order.
+        for j in range(S):
+            r = rows[j]
+            at = start[bucket[j]]
+            start[bucket[j]] = at + 1
+            out_row[at] = r
+            out_id[at] = worker_id[r]
+            out_region[at] = region[r]
+            out_group[at] = group_of_occupation[occupation[r]]
+            out_occupation[at] = occupation[r]
+            out_skill[at] = skill[r]
+            out_status[at] = status[r]
+            out_wage[at] = wage[r]
+            out_last_wage[at] = last_wage[r]
+            out_unemployed_since[at] = unemployed_since[r]
 
 
 def uniform_draws(uint64_t key, const int64_t[::1] ids, int64_t draw, double[::1] out):

@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "stream_key", "mix64", "uniform", "tiebreak",
-    "match_job_seekers", "retraining_choices", "retraining_progress",
+    "match_job_seekers", "seeker_table", "retraining_choices", "retraining_progress",
 ]
 
 _MASK = (1 << 64) - 1
@@ -171,6 +171,39 @@ def match_job_seekers(key, seeker_id, seeker_region, seeker_group, seeker_occupa
 
 # -----------------------------------------------------------------------------------------
 # Retraining
+
+
+def seeker_table(rows, worker_id, region, occupation, skill, status, wage, last_wage,
+                 unemployed_since, group_of_occupation, n_regions, n_groups, out_row, out_id,
+                 out_region, out_group, out_occupation, out_skill, out_status, out_wage,
+                 out_last_wage, out_unemployed_since):
+    """The job seekers' attributes grouped by bucket ``region * n_groups + group`` (a
+    stable sort: the given order within a bucket), written into the ``out_*`` arrays."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.size == 0:
+        return
+    if rows.min() < 0 or rows.max() >= worker_id.shape[0]:
+        raise ValueError("seeker table: a row is out of range")
+    occ = occupation[rows].astype(np.int64)
+    reg = region[rows].astype(np.int64)
+    if (reg < 0).any() or (reg >= n_regions).any() or (occ < 0).any() \
+            or (occ >= group_of_occupation.shape[0]).any():
+        raise ValueError("seeker table: a region or occupation is out of range")
+    group = group_of_occupation[occ].astype(np.int64)
+    if (group < 0).any() or (group >= n_groups).any():
+        raise ValueError("seeker table: a group is out of range")
+    order = np.argsort(reg * n_groups + group, kind="stable")
+    r = rows[order]
+    out_row[:] = r
+    out_id[:] = worker_id[r]
+    out_region[:] = reg[order]
+    out_group[:] = group[order]
+    out_occupation[:] = occ[order]
+    out_skill[:] = skill[r]
+    out_status[:] = status[r]
+    out_wage[:] = wage[r]
+    out_last_wage[:] = last_wage[r]
+    out_unemployed_since[:] = unemployed_since[r]
 
 
 def retraining_choices(key, candidate_id, expected_gain, private_cost, take_up, wants):

@@ -407,3 +407,61 @@ def test_matching_rejects_arrays_of_inconsistent_lengths():
         match(_matching, args, seeker_skill=np.zeros(S - 1, np.int32))
     with pytest.raises(ValueError):
         match(_matching, args, bucket_start=np.array([0], np.int64))
+
+
+# -----------------------------------------------------------------------------------------
+# The seeker table: Cython == reference, and grouped by bucket
+
+
+_SEEKER_OUT = (np.int64, np.int64, np.int32, np.int32, np.int32, np.int32, np.int8,
+               np.float64, np.float64, np.int16)
+
+
+def _seeker_table(module, p, rows):
+    out = [np.full(rows.size, 99, dtype=dt) for dt in _SEEKER_OUT]
+    module.seeker_table(rows, p["worker_id"], p["region"], p["occupation"], p["skill"],
+                        p["status"], p["wage"], p["last_wage"], p["unemployed_since"],
+                        p["group_of_occupation"], p["n_regions"], p["n_groups"], *out)
+    return out
+
+
+@FAST
+@given(data=st.data())
+def test_seeker_table_cython_equals_reference_and_groups_by_bucket(data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    n = data.draw(st.integers(0, 300))
+    n_regions, n_groups, n_occ = (data.draw(st.integers(1, 5)) for _ in range(3))
+    p = dict(
+        worker_id=rng.permutation(3 * n + 1)[:n].astype(np.int64),
+        region=rng.integers(0, n_regions, n).astype(np.int8),
+        occupation=rng.integers(0, n_occ, n).astype(np.int16),
+        skill=rng.integers(0, 3, n).astype(np.int8),
+        status=rng.integers(0, 5, n).astype(np.int8),
+        wage=rng.lognormal(12, 1, n), last_wage=rng.lognormal(12, 1, n),
+        unemployed_since=rng.integers(-40, 30, n).astype(np.int16),
+        group_of_occupation=rng.integers(0, n_groups, n_occ).astype(np.int32),
+        n_regions=n_regions, n_groups=n_groups)
+    rows = np.flatnonzero(rng.random(n) < 0.4).astype(np.int64)
+    got = _seeker_table(_matching, p, rows)
+    for c, r in zip(got, _seeker_table(reference, p, rows)):
+        assert c.dtype == r.dtype and np.array_equal(c, r)
+    row, bucket = got[0], got[2].astype(np.int64) * n_groups + got[3]
+    assert np.array_equal(np.sort(row), rows)                  # every seeker, once
+    assert (np.diff(bucket) >= 0).all()                        # grouped by bucket
+    same = np.diff(bucket) == 0
+    assert (np.diff(row)[same] > 0).all()                      # row order within a bucket
+    assert np.array_equal(got[1], p["worker_id"][row])
+    assert np.array_equal(got[7], p["wage"][row])
+
+
+def test_seeker_table_rejects_a_row_or_occupation_out_of_range():
+    p = dict(worker_id=np.arange(3, dtype=np.int64), region=np.zeros(3, np.int8),
+             occupation=np.array([0, 1, 5], np.int16), skill=np.zeros(3, np.int8),
+             status=np.zeros(3, np.int8), wage=np.ones(3), last_wage=np.ones(3),
+             unemployed_since=np.zeros(3, np.int16),
+             group_of_occupation=np.zeros(2, np.int32), n_regions=1, n_groups=1)
+    for module in (_matching, reference):
+        with pytest.raises(ValueError, match="out of range"):
+            _seeker_table(module, p, np.array([0, 3], dtype=np.int64))
+        with pytest.raises(ValueError, match="out of range"):
+            _seeker_table(module, p, np.array([0, 2], dtype=np.int64))

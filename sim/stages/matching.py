@@ -18,26 +18,39 @@ import numpy as np
 
 from ..population import Status
 from .separations import next_separation_month
+from .vacancies import N_GROUPS
 
-__all__ = ["matching", "reservation_wages", "job_seekers"]
+__all__ = ["matching", "reservation_wages", "reservation_wages_of", "job_seekers"]
 
 _MOVE_PREMIUM = 1.10
+#: What the seeker_table kernel writes for each seeker, in its argument order.
+_SEEKER_COLUMNS = (("row", np.int64), ("id", np.int64), ("region", np.int32),
+                   ("group", np.int32), ("occupation", np.int32), ("skill", np.int32),
+                   ("status", np.int8), ("wage", np.float64), ("last_wage", np.float64),
+                   ("unemployed_since", np.int16))
 
 
 def reservation_wages(model, rows: np.ndarray) -> np.ndarray:
     """Reservation wage, tenge/month, of workers ``rows``."""
-    w, m = model.workers, model.scenario_data.params["matching"]
-    status = w.status[rows]
+    w = model.workers
+    return reservation_wages_of(model, w.status[rows], w.wage[rows], w.last_wage[rows],
+                                w.unemployed_since[rows])
+
+
+def reservation_wages_of(model, status, wage, last_wage, unemployed_since) -> np.ndarray:
+    """Reservation wage, tenge/month, from the workers' status, wage, last wage and start
+    of unemployment (arrays of one length; elementwise, so their order is free)."""
+    m = model.scenario_data.params["matching"]
     employed = status <= Status.SELF_EMPLOYED
-    months = np.maximum(model.month - w.unemployed_since[rows].astype(np.int64), 0)
+    months = np.maximum(model.month - unemployed_since.astype(np.int64), 0)
     # decay ** months from a table of powers (np.power per element is slow; same values)
     powers = np.power(m["reservation_wage_decay"], np.arange(int(months.max(initial=0)) + 1))
-    decayed = m["reservation_wage_ratio"] * w.last_wage[rows] * powers[months]
+    decayed = m["reservation_wage_ratio"] * last_wage * powers[months]
     # Gig workers draw no benefit; their floor is the gig income itself.
     benefit = np.where((months < model.benefit_months) & (status == Status.UNEMPLOYED),
-                       model.unemployment_benefit * w.last_wage[rows], 0.0)
-    floor = np.where(status == Status.PLATFORM, w.wage[rows], benefit)
-    return np.where(employed, w.wage[rows] * _MOVE_PREMIUM, np.maximum(decayed, floor))
+                       model.unemployment_benefit * last_wage, 0.0)
+    floor = np.where(status == Status.PLATFORM, wage, benefit)
+    return np.where(employed, wage * _MOVE_PREMIUM, np.maximum(decayed, floor))
 
 
 def job_seekers(model) -> np.ndarray:
@@ -55,24 +68,31 @@ def matching(model) -> None:
     """Run the matching kernel and apply the hires."""
     w, f, eco = model.workers, model.firms, model.economy
     vac = model.vacancy_table
-    seekers = job_seekers(model)
-    if seekers.size == 0 or vac["vacancy_id"].size == 0:
+    rows = job_seekers(model)
+    if rows.size == 0 or vac["vacancy_id"].size == 0:
         return
     m = model.scenario_data.params["matching"]
-    occupation = w.occupation[seekers]
-    hired = np.empty(seekers.size, dtype=np.int64)
+    # The seekers' attributes, grouped by (region, group) bucket: the kernel's result does
+    # not depend on the seekers' order, and this order keeps each bucket's vacancies in
+    # cache while its seekers apply.
+    n = rows.size
+    seeker = {name: np.empty(n, dtype=dtype) for name, dtype in _SEEKER_COLUMNS}
+    model.kernels.seeker_table(
+        rows, w.worker_id, w.region, w.occupation, w.skill, w.status, w.wage, w.last_wage,
+        w.unemployed_since, eco.isco_group.astype(np.int32), model.n_regions, N_GROUPS,
+        *seeker.values())
+    seekers = seeker["row"]
+    hired = np.empty(n, dtype=np.int64)
     model.kernels.match_job_seekers(
-        model.stream_key("MATCHING"),
-        w.worker_id[seekers].astype(np.int64),
-        w.region[seekers].astype(np.int32),
-        eco.isco_group[occupation].astype(np.int32),
-        occupation.astype(np.int32),
-        w.skill[seekers].astype(np.int32),
-        reservation_wages(model, seekers).astype(np.float64),
-        model.application_region_cdf, float(m["occupation_switch_share"]), 10,
+        model.stream_key("MATCHING"), seeker["id"], seeker["region"], seeker["group"],
+        seeker["occupation"], seeker["skill"],
+        reservation_wages_of(model, seeker["status"], seeker["wage"], seeker["last_wage"],
+                             seeker["unemployed_since"]),
+        model.application_region_cdf, float(m["occupation_switch_share"]), N_GROUPS,
         vac["bucket_start"], vac["vacancy_id"], vac["occupation"], vac["group"], vac["skill"],
         vac["wage"], int(m["applications"]), 2, hired,
     )
+    # Applying the hires below is elementwise or integer counts: seekers' order is free.
     took = hired >= 0
     rows, v = seekers[took], hired[took]
     if rows.size == 0:

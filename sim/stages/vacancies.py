@@ -58,6 +58,18 @@ def lay_off(model, target: np.ndarray) -> None:
     separate(model, chosen)
 
 
+def _order_by_bucket_then_id(bucket: np.ndarray, ids: np.ndarray, n_buckets: int) -> np.ndarray:
+    """The permutation sorting vacancies by (bucket, id).
+
+    Ids ascend as built (firms in row order, then self-employment cells), so a stable sort
+    by bucket alone gives the same order; with int16 keys NumPy uses a radix sort, several
+    times faster than the lexsort it replaces.
+    """
+    if n_buckets <= np.iinfo(np.int16).max and (ids.size < 2 or (np.diff(ids) > 0).all()):
+        return np.argsort(bucket.astype(np.int16), kind="stable")
+    return np.lexsort((ids, bucket))
+
+
 def post_vacancies(model) -> None:
     """Compute labour demand, lay off any excess, and build the vacancy table."""
     f, eco = model.firms, model.economy
@@ -118,7 +130,10 @@ def post_vacancies(model) -> None:
     u_skill = uniform_for(seed, month, Stream.VACANCY_SKILL, ids)
     skill_cdf = np.cumsum(eco.skill_mix, axis=1)
     skill_cdf[:, -1] = 1.0
-    skill = (u_skill[:, None] >= skill_cdf[occ]).sum(axis=1)
+    # Number of cdf entries <= u, one column at a time (no (V, 3) temporaries).
+    skill = np.zeros(ids.size, dtype=np.int64)
+    for level_cdf in skill_cdf.T:
+        skill += u_skill >= level_cdf[occ]
     # Automation raises the skills the remaining jobs need (Autor, Levy and Murnane 2003):
     # in a firm that has automated a share ``level`` of its exposed positions, a vacancy
     # asks for one skill level more with probability ``automation_skill_bias x level``.
@@ -136,7 +151,7 @@ def post_vacancies(model) -> None:
 
     group = eco.isco_group[occ].astype(np.int64)
     bucket = region * N_GROUPS + group
-    order = np.lexsort((ids, bucket))
+    order = _order_by_bucket_then_id(bucket, ids, model.n_regions * N_GROUPS)
     model.vacancy_table = {
         "vacancy_id": ids[order], "firm": firm[order].astype(np.int64),
         "region": region[order], "occupation": occ[order].astype(np.int32),
