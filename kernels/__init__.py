@@ -33,7 +33,8 @@ KERNELS = {
     "_retraining": ("retraining_choices", "retraining_progress"),
     "_population": ("worker_statistics", "update_incumbent_wages", "job_seeker_rows",
                     "rows_with_status", "retiring_rows", "separations_due",
-                    "automation_savings", "exposed_in_adopting", "employees_of"),
+                    "automation_savings", "exposed_in_adopting", "employees_of",
+                    "count_by_cell", "subsidised_rows"),
 }
 
 

@@ -320,3 +320,51 @@ def employees_of(const int8_t[::1] status, const int32_t[::1] firm,
     if bad >= 0:
         raise ValueError(f"row {bad}: an employee's firm is out of range")
     return count
+
+
+def count_by_cell(const int8_t[::1] status, const int8_t[::1] region,
+                  const int8_t[::1] sector, int8_t code, int64_t n_sectors,
+                  int64_t[::1] counts):
+    """Workers of status ``code`` by region x sector cell, in one pass (no list of their
+    rows, no gather): ``counts[region * n_sectors + sector] += 1``.
+
+    Args:
+        status, region, sector: int8 (N).
+        counts: OUT int64 (R * n_sectors), zeroed by the caller.
+
+    Raises:
+        ValueError: a counted worker's region or sector out of range (first such row).
+    """
+    cdef Py_ssize_t i, n = status.shape[0], bad = -1
+    cdef Py_ssize_t size = counts.shape[0]
+    cdef int64_t key
+    if region.shape[0] != n or sector.shape[0] != n:
+        raise ValueError("region and sector need the length of status")
+    if n_sectors < 1:
+        raise ValueError("n_sectors must be positive")
+    with nogil:
+        for i in range(n):
+            if status[i] != code:
+                continue
+            key = region[i] * n_sectors + sector[i]
+            if sector[i] < 0 or sector[i] >= n_sectors or key < 0 or key >= size:
+                bad = i
+                break
+            counts[key] += 1
+    if bad >= 0:
+        raise ValueError(f"row {bad}: region or sector out of range")
+
+
+def subsidised_rows(const int16_t[::1] subsidy_until, const int8_t[::1] status,
+                    int64_t month, int64_t[::1] rows):
+    """Rows of employees whose hiring wage subsidy runs this month (``subsidy_until >=
+    month``), in row order; returns the count."""
+    cdef Py_ssize_t i, n = status.shape[0], count = 0
+    if subsidy_until.shape[0] != n or rows.shape[0] < n:
+        raise ValueError("subsidy_until and rows need the length of status")
+    with nogil:
+        for i in range(n):
+            if subsidy_until[i] >= month and status[i] == EMPLOYED:
+                rows[count] = i
+                count += 1
+    return count

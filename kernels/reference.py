@@ -357,3 +357,20 @@ def employees_of(status, firm, selected, rows):
 def uniform_draws(key, ids, draw, out):
     """Fill ``out`` with ``uniform(key, ids, draw)`` (the compiled kernel's signature)."""
     out[:] = uniform(key, ids, draw)
+
+
+def count_by_cell(status, region, sector, code, n_sectors, counts):
+    """Workers of status ``code`` by region x sector cell (adds into ``counts``)."""
+    chosen = status == code
+    key = region[chosen].astype(np.int64) * n_sectors + sector[chosen]
+    sec = sector[chosen]
+    if (sec < 0).any() or (sec >= n_sectors).any() or (key < 0).any() or (key >= counts.size).any():
+        raise ValueError("count_by_cell: a region or sector is out of range")
+    counts += np.bincount(key, minlength=counts.size).astype(np.int64)
+
+
+def subsidised_rows(subsidy_until, status, month, rows):
+    """Rows of employees with a hiring wage subsidy running this month; their number."""
+    found = np.flatnonzero((subsidy_until >= month) & (status == 0))
+    rows[:found.size] = found
+    return int(found.size)

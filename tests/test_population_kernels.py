@@ -171,3 +171,33 @@ def test_employees_of_selected_firms_cython_equals_reference(p, n_firms):
     rows = _rows(_population, "employees_of", *args, n=n)
     assert np.array_equal(rows, _rows(reference, "employees_of", *args, n=n))
     assert np.array_equal(rows, np.flatnonzero((p["status"] == 0) & (selected[firm] == 1)))
+
+
+@SETTINGS
+@given(p=populations(), code=st.integers(0, 4), n_sectors=st.integers(1, 5))
+def test_count_by_cell_cython_equals_reference(p, code, n_sectors):
+    sector = (p["occupation"] % n_sectors).astype(np.int8)
+    counts = [np.zeros(p["n_regions"] * n_sectors, dtype=np.int64) for _ in range(2)]
+    for module, out in zip((_population, reference), counts):
+        module.count_by_cell(p["status"], p["region"], sector, code, n_sectors, out)
+    assert np.array_equal(counts[0], counts[1])
+    assert counts[0].sum() == np.count_nonzero(p["status"] == code)
+
+
+def test_count_by_cell_rejects_a_sector_out_of_range():
+    status = np.array([1, 1], dtype=np.int8)
+    for module in (_population, reference):
+        with pytest.raises(ValueError):
+            module.count_by_cell(status, np.zeros(2, np.int8), np.array([0, 3], np.int8), 1, 3,
+                                 np.zeros(3, dtype=np.int64))
+
+
+@SETTINGS
+@given(p=populations())
+def test_subsidised_rows_cython_equals_reference(p):
+    n = len(p["status"])
+    until = p["unemployed_since"]   # any int16 column serves as a subsidy end month
+    rows = _rows(_population, "subsidised_rows", until, p["status"], p["month"], n=n)
+    assert np.array_equal(rows, _rows(reference, "subsidised_rows", until, p["status"],
+                                      p["month"], n=n))
+    assert np.array_equal(rows, np.flatnonzero((until >= p["month"]) & (p["status"] == 0)))

@@ -32,7 +32,9 @@ def public_accounts(model) -> None:
     trainees = model.rows_with_status(Status.RETRAINING).size
     course = model.scenario_data.params["retraining"]["course_cost"]
     training = trainees * (model.retraining_stipend + model.retraining_subsidy * course)
-    subsidised = (w.subsidy_until >= model.month) & (w.status == Status.EMPLOYED)
+    subsidised = np.empty(len(w), dtype=np.int64)
+    subsidised = subsidised[:model.kernels.subsidised_rows(w.subsidy_until, w.status,
+                                                           model.month, subsidised)]
     wage_subsidy = model.wage_subsidy_low_skill * float(w.wage[subsidised].sum())
     subsidies = wage_subsidy + model.month_accounts["migration_subsidy"]
     active = f.active  # robot tax is paid on machines in firms still operating

@@ -102,10 +102,10 @@ def post_vacancies(model) -> None:
 
     # Self-employment openings, by region x sector cell.
     w = model.workers
-    se_rows = model.rows_with_status(Status.SELF_EMPLOYED)
     n_s = eco.n_sectors
-    se_now = np.bincount(w.region[se_rows].astype(np.int64) * n_s + w.sector[se_rows],
-                         minlength=model.n_regions * n_s)
+    se_now = np.zeros(model.n_regions * n_s, dtype=np.int64)
+    model.kernels.count_by_cell(w.status, w.region, w.sector, int(Status.SELF_EMPLOYED), n_s,
+                                se_now)
     se_want = (model.self_employed_target * model.demand_index(np.arange(n_s))[None, :]).ravel()
     se_open = np.maximum(np.floor(se_want + 0.5) - se_now, 0).astype(np.int64)
     cells = np.flatnonzero(se_open)
