@@ -26,9 +26,11 @@
 # vacancies, ~3 million applications a month):
 #   * a vacancy's fields and its competition state live in one 40-byte struct, so an
 #     application touches one cache line of the vacancy instead of nine arrays;
-#   * applications are drawn in blocks, branch-free up to the vacancy chosen (stage A),
-#     then screened and ranked (stage B): a mispredicted data-dependent branch no longer
-#     stalls the long hash -> index -> wage chain of the next applications;
+#   * applications are drawn for a block of seekers at a time (stage A): first all their
+#     random draws, then the two vacancies of every application, whose cache lines are
+#     prefetched together, then the better paid of each pair; only then are they screened
+#     and ranked (stage B). The vacancies' lines arrive in parallel instead of one stall
+#     per application (at national scale this alone took the kernel from ~150 to ~105 ms);
 #   * 95 % of applications stay in the seeker's own region: when the row is
 #     non-decreasing (checked once), a draw inside the own region's interval of the cdf
 #     gives that region without scanning the row (the same count, see _count_at_most);
@@ -76,7 +78,17 @@ cdef inline bint _better_offer(double wage, int64_t v, double best_wage,
     return wage == best_wage and v < best_v
 
 
-DEF BLOCK = 64   # applications drawn per stage A; fits the scratch in L1
+DEF SEEKERS = 16   # seekers per block of stage A: their scratch stays in L1
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define labsim_prefetch(p) __builtin_prefetch((const void*)(p))
+    #else
+    #define labsim_prefetch(p) ((void)0)
+    #endif
+    """
+    void _prefetch "labsim_prefetch" (const void* p) noexcept nogil
 
 cdef struct Vacancy:
     double wage
@@ -202,21 +214,29 @@ def match_job_seekers(uint64_t key,
     # The own region is a column only when the matrix is square (regions x regions).
     cdef bint own_region_shortcut = n_regions == R and _rows_non_decreasing(region_cdf)
 
-    # Stage A's block: chosen vacancy (-1: empty bucket), seeker row, seeker stream.
-    cdef int64_t block_vacancy[BLOCK]
-    cdef int64_t block_seeker[BLOCK]
-    cdef uint64_t block_stream[BLOCK]
-    cdef Py_ssize_t n_block, k
+    # Stage A's block of up to SEEKERS seekers: their rows and streams, their draws
+    # (draw d of seeker j at uniforms[d * SEEKERS + j]), and per application the two
+    # vacancies drawn (first = -1: empty bucket; second becomes the one applied to).
+    cdef Py_ssize_t n_draws = 4 * n_applications
+    uniforms_arr = np.empty(n_draws * SEEKERS, dtype=np.float64)
+    first_arr = np.empty(n_applications * SEEKERS, dtype=np.int64)
+    second_arr = np.empty(n_applications * SEEKERS, dtype=np.int64)
+    applicant_arr = np.empty(n_applications * SEEKERS, dtype=np.int64)
+    cdef double[::1] uniforms = uniforms_arr
+    cdef int64_t[::1] first = first_arr
+    cdef int64_t[::1] second = second_arr
+    cdef int64_t[::1] applicant = applicant_arr
+    cdef int64_t block_row[SEEKERS]
+    cdef uint64_t block_stream[SEEKERS]
+    cdef Py_ssize_t n_seekers, n_block, j, k, d
 
-    cdef int64_t rnd, a, base, draw, region, group, switched_group, bucket, start, size
+    cdef int64_t rnd, a, base, region, group, bucket, start, size
     cdef int64_t v1, v2, v, b, s, cur, own
     cdef Py_ssize_t i, t, n_touched, n_offered
-    cdef uint64_t tb, stream
+    cdef uint64_t tb
     cdef double u, ug, w1, w2, own_low, own_high
-    # Only divided when switch_share > 0; the quotient is used only when switched.
-    cdef double switch_divisor = switch_share if switch_share > 0 else 1.0
     cdef int fit
-    cdef bint switched, eligible
+    cdef bint eligible
     cdef const double* cdf_row
     cdef Vacancy* pv
 
@@ -234,55 +254,71 @@ def match_job_seekers(uint64_t key,
             n_touched = 0
             i = 0
             while i < S:
-                # Stage A: draw a block of applications, up to the vacancy each picks.
+                # Stage A1: the next SEEKERS seekers not hired yet, and all their draws.
+                n_seekers = 0
+                while i < S and n_seekers < SEEKERS:
+                    if hired_vacancy[i] < 0:
+                        block_row[n_seekers] = i
+                        block_stream[n_seekers] = agent_stream(key, <uint64_t>seeker_id[i])
+                        n_seekers += 1
+                    i += 1
+                for d in range(n_draws):
+                    for j in range(n_seekers):
+                        uniforms[d * SEEKERS + j] = uniform_in(block_stream[j], <uint64_t>(base + d))
+                # Stage A2: region, group and the two vacancies of each application; their
+                # cache lines are fetched now, all at once, not one stall at a time.
                 n_block = 0
-                while i < S and n_block + n_applications <= BLOCK:
-                    if hired_vacancy[i] >= 0:
-                        i += 1
-                        continue
-                    stream = agent_stream(key, <uint64_t>seeker_id[i])  # shared by its draws
-                    own = seeker_region[i]
+                for j in range(n_seekers):
+                    s = block_row[j]
+                    own = seeker_region[s]
                     cdf_row = &region_cdf[own, 0]
                     own_high = cdf_row[own]
                     own_low = cdf_row[own - 1] if own > 0 else -1.0
                     for a in range(n_applications):
-                        draw = base + 4 * a
-                        u = uniform_in(stream, <uint64_t>draw)
+                        u = uniforms[(4 * a) * SEEKERS + j]
                         if own_region_shortcut and u < own_high and u >= own_low:
                             region = own
                         else:
                             region = _count_at_most(cdf_row, R, u)
-                        ug = uniform_in(stream, <uint64_t>(draw + 1))
-                        switched = ug < switch_share     # never true unless switch_share > 0
-                        switched_group = <int64_t>(((ug if switched else 0.0) / switch_divisor)
-                                                   * <double>n_groups)
-                        if switched_group > n_groups - 1:
-                            switched_group = n_groups - 1
-                        group = switched_group if switched else seeker_group[i]
+                        ug = uniforms[(4 * a + 1) * SEEKERS + j]
+                        if ug < switch_share:     # never true unless switch_share > 0
+                            group = <int64_t>((ug / switch_share) * <double>n_groups)
+                            if group > n_groups - 1:
+                                group = n_groups - 1
+                        else:
+                            group = seeker_group[s]
                         bucket = region * n_groups + group
                         start = bucket_start[bucket]
                         size = bucket_start[bucket + 1] - start
-                        v1 = start + <int64_t>(uniform_in(stream, <uint64_t>(draw + 2))
-                                               * <double>size)
-                        v2 = start + <int64_t>(uniform_in(stream, <uint64_t>(draw + 3))
-                                               * <double>size)
+                        applicant[n_block] = j
                         if size <= 0:
-                            v1 = 0
-                            v2 = 0
-                        w1 = vacancy[v1].wage
-                        w2 = vacancy[v2].wage
-                        v = v1 if (w1 > w2) | ((w1 == w2) & (v1 <= v2)) else v2
-                        block_vacancy[n_block] = v if size > 0 else -1
-                        block_seeker[n_block] = i
-                        block_stream[n_block] = stream
+                            first[n_block] = -1
+                        else:
+                            v1 = start + <int64_t>(uniforms[(4 * a + 2) * SEEKERS + j]
+                                                   * <double>size)
+                            v2 = start + <int64_t>(uniforms[(4 * a + 3) * SEEKERS + j]
+                                                   * <double>size)
+                            _prefetch(&vacancy[v1])
+                            _prefetch(&vacancy[v2])
+                            first[n_block] = v1
+                            second[n_block] = v2
                         n_block += 1
-                    i += 1
+                # Stage A3: each application goes to the better paid of its two vacancies.
+                for k in range(n_block):
+                    v1 = first[k]
+                    if v1 < 0:
+                        continue
+                    v2 = second[k]
+                    w1 = vacancy[v1].wage
+                    w2 = vacancy[v2].wage
+                    second[k] = v1 if (w1 > w2) | ((w1 == w2) & (v1 <= v2)) else v2
                 # Stage B: screen the block's applications; each vacancy keeps its best.
                 for k in range(n_block):
-                    v = block_vacancy[k]
-                    if v < 0:
+                    if first[k] < 0:
                         continue
-                    s = block_seeker[k]
+                    v = second[k]
+                    j = applicant[k]
+                    s = block_row[j]
                     pv = &vacancy[v]
                     # Written as negations of the reference's conditions (NaN-safe).
                     eligible = ((pv.skill <= seeker_skill[s])
@@ -294,7 +330,7 @@ def match_job_seekers(uint64_t key,
                         fit = 2
                     else:
                         fit = pv.group == seeker_group[s]
-                    tb = mix64(block_stream[k] ^ (pv.vacancy_id + <uint64_t>rnd))
+                    tb = mix64(block_stream[j] ^ (pv.vacancy_id + <uint64_t>rnd))
                     b = pv.best_seeker
                     if b < 0:
                         touched[n_touched] = v
