@@ -5,6 +5,7 @@
 #   kernels/_matching.pyx  (this file) match_job_seekers: shape checks and scratch
 #                          allocation at Python level, then the loops in one nogil block;
 #                          seeker_table, the seekers' attributes grouped by bucket;
+#                          apply_hires, the hires written back to workers and firms;
 #                          plus two tiny def helpers exposing the C draws to the tests;
 #   kernels/reference.py   the NumPy reference, which this file reproduces bit for bit.
 # Compiler directives (boundscheck/wraparound off, cdivision on) and the reproducibility
@@ -42,8 +43,13 @@ import numpy as np
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint64_t
 
+from libc.math cimport sqrt
+
 cdef enum:
     FILLED = 0x80   # in state[v]: filled in an earlier round
+    EMPLOYED = 0        # worker status codes (sim/population.py Status)
+    SELF_EMPLOYED = 1
+    UNEMPLOYED = 3
 
 from kernels._rng cimport agent_stream, hash_draw, mix64, uniform, uniform_in
 
@@ -456,6 +462,122 @@ def seeker_table(const int64_t[::1] rows, const int64_t[::1] worker_id,
             out_wage[at] = wage[r]
             out_last_wage[at] = last_wage[r]
             out_unemployed_since[at] = unemployed_since[r]
+
+
+def apply_hires(const int64_t[::1] seeker_row, const int64_t[::1] hired_vacancy,
+                const int64_t[::1] vacancy_firm, const int64_t[::1] vacancy_region,
+                const int32_t[::1] vacancy_occupation, const double[::1] vacancy_wage,
+                const int8_t[::1] occupation_sector, int64_t month, bint wage_subsidy,
+                int8_t[::1] status, int32_t[::1] firm, int8_t[::1] region,
+                int16_t[::1] occupation, int8_t[::1] sector, double[::1] wage,
+                const int16_t[::1] unemployed_since, const int8_t[::1] skill,
+                uint8_t[::1] migrant, int16_t[::1] subsidy_until,
+                int32_t[::1] employees, int32_t[::1] vacancies,
+                int64_t[::1] migration_counts, int64_t[::1] hired_rows):
+    """Apply the matching kernel's hires to the workers and firms, in one pass over the
+    hires. Same results as ``kernels.reference.apply_hires`` (every change is to the
+    hired worker's own row or an integer count, so the order of the hires is free).
+
+    A hired worker takes the vacancy's region, occupation (and its sector), firm and
+    wage; the status becomes employed (self-employed for a self-employment opening,
+    firm -1). An on-the-job mover frees the old position; a move between regions is
+    counted as a job-led migration and marks the worker a migrant. With ``wage_subsidy``,
+    a low-skill hire at a firm after 6+ months of unemployment carries a hiring subsidy
+    through month ``month + 11``; every other hire's subsidy is cleared.
+
+    Args (S seekers, V vacancies, N workers, F firms, R regions):
+        seeker_row: int64 (S) the seekers' rows; hired_vacancy: int64 (S), the vacancy
+            taken or -1 (the matching kernel's output).
+        vacancy_firm, vacancy_region: int64 (V); vacancy_occupation: int32 (V);
+            vacancy_wage: float64 (V). occupation_sector: int8 (O).
+        status, firm, region, occupation, sector, wage, migrant, subsidy_until: IN/OUT
+            worker columns (N); unemployed_since, skill: worker columns (N).
+        employees, vacancies: IN/OUT int32 (F). migration_counts: IN/OUT int64 (R * R),
+            origin-major. hired_rows: OUT int64 (>= S): the hired workers' rows.
+
+    Returns:
+        (hires, job-led moves).
+
+    Raises:
+        ValueError: on inconsistent lengths or an index out of range (checked for all
+            hires before anything is changed).
+    """
+    cdef Py_ssize_t S = seeker_row.shape[0], V = vacancy_firm.shape[0]
+    cdef Py_ssize_t N = status.shape[0], F = employees.shape[0]
+    cdef Py_ssize_t n_occupations = occupation_sector.shape[0]
+    cdef Py_ssize_t n_regions_sq = migration_counts.shape[0]
+    cdef Py_ssize_t n_regions = <Py_ssize_t>(sqrt(<double>n_regions_sq) + 0.5)
+    if hired_vacancy.shape[0] != S or hired_rows.shape[0] < S:
+        raise ValueError("hired_vacancy needs the length of seeker_row, hired_rows at least")
+    for name, n in (("vacancy_region", vacancy_region.shape[0]),
+                    ("vacancy_occupation", vacancy_occupation.shape[0]),
+                    ("vacancy_wage", vacancy_wage.shape[0])):
+        if n != V:
+            raise ValueError(f"{name} has length {n}, vacancy_firm has {V}")
+    for name, n in (("firm", firm.shape[0]), ("region", region.shape[0]),
+                    ("occupation", occupation.shape[0]), ("sector", sector.shape[0]),
+                    ("wage", wage.shape[0]), ("unemployed_since", unemployed_since.shape[0]),
+                    ("skill", skill.shape[0]), ("migrant", migrant.shape[0]),
+                    ("subsidy_until", subsidy_until.shape[0])):
+        if n != N:
+            raise ValueError(f"{name} has length {n}, status has {N}")
+    if vacancies.shape[0] != F or n_regions * n_regions != n_regions_sq:
+        raise ValueError("vacancies needs the length of employees; migration_counts R * R")
+    cdef Py_ssize_t j, bad = -1
+    cdef int64_t r, v, f, o, nr
+    with nogil:
+        for j in range(S):
+            v = hired_vacancy[j]
+            if v < 0:
+                continue
+            r = seeker_row[j]
+            if v >= V or r < 0 or r >= N:
+                bad = j
+                break
+            f, o, nr = vacancy_firm[v], vacancy_occupation[v], vacancy_region[v]
+            if (f >= F or o < 0 or o >= n_occupations or nr < 0 or nr >= n_regions
+                    or region[r] < 0 or region[r] >= n_regions
+                    or (status[r] == EMPLOYED and (firm[r] < 0 or firm[r] >= F))):
+                bad = j
+                break
+    if bad >= 0:
+        raise ValueError(f"hire {bad}: a vacancy, row, firm, occupation or region out of range")
+    cdef int64_t count = 0, moves = 0
+    cdef bint was_unemployed
+    with nogil:
+        for j in range(S):
+            v = hired_vacancy[j]
+            if v < 0:
+                continue
+            r = seeker_row[j]
+            f, nr = vacancy_firm[v], vacancy_region[v]
+            if status[r] == EMPLOYED:           # an on-the-job mover frees the old job
+                employees[firm[r]] -= 1
+            if nr != region[r]:
+                migration_counts[region[r] * n_regions + nr] += 1
+                migrant[r] = 1
+                moves += 1
+            was_unemployed = status[r] == UNEMPLOYED
+            if (wage_subsidy and f >= 0 and was_unemployed and skill[r] == 0
+                    and month - unemployed_since[r] >= 6):
+                subsidy_until[r] = <int16_t>(month + 11)
+            else:
+                subsidy_until[r] = -1
+            region[r] = <int8_t>nr
+            occupation[r] = <int16_t>vacancy_occupation[v]
+            sector[r] = occupation_sector[vacancy_occupation[v]]
+            wage[r] = vacancy_wage[v]
+            if f >= 0:
+                status[r] = EMPLOYED
+                firm[r] = <int32_t>f
+                employees[f] += 1
+                vacancies[f] -= 1
+            else:
+                status[r] = SELF_EMPLOYED
+                firm[r] = -1
+            hired_rows[count] = r
+            count += 1
+    return count, moves
 
 
 def uniform_draws(uint64_t key, const int64_t[::1] ids, int64_t draw, double[::1] out):

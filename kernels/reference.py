@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "stream_key", "mix64", "uniform", "tiebreak",
-    "match_job_seekers", "seeker_table", "retraining_choices", "retraining_progress",
+    "match_job_seekers", "seeker_table", "apply_hires", "retraining_choices", "retraining_progress",
 ]
 
 _MASK = (1 << 64) - 1
@@ -204,6 +204,49 @@ def seeker_table(rows, worker_id, region, occupation, skill, status, wage, last_
     out_wage[:] = wage[r]
     out_last_wage[:] = last_wage[r]
     out_unemployed_since[:] = unemployed_since[r]
+
+
+def apply_hires(seeker_row, hired_vacancy, vacancy_firm, vacancy_region, vacancy_occupation,
+                vacancy_wage, occupation_sector, month, wage_subsidy, status, firm, region,
+                occupation, sector, wage, unemployed_since, skill, migrant, subsidy_until,
+                employees, vacancies, migration_counts, hired_rows):
+    """The hires written back to workers and firms (see the Cython kernel); returns
+    (hires, job-led moves)."""
+    took = hired_vacancy >= 0
+    rows, v = seeker_row[took], hired_vacancy[took]
+    n_regions = int(round(np.sqrt(migration_counts.size)))
+    if rows.size and (v.max() >= vacancy_firm.size or rows.min() < 0
+                      or rows.max() >= status.size):
+        raise ValueError("apply_hires: a vacancy or row is out of range")
+    f, occ, new_region = vacancy_firm[v], vacancy_occupation[v], vacancy_region[v]
+    movers = rows[status[rows] == 0]
+    if (f.size and f.max() >= employees.size) or (occ < 0).any() \
+            or (occ >= occupation_sector.size).any() or (new_region < 0).any() \
+            or (new_region >= n_regions).any() or (region[rows] < 0).any() \
+            or (region[rows] >= n_regions).any() \
+            or (firm[movers] < 0).any() or (firm[movers] >= employees.size).any():
+        raise ValueError("apply_hires: a firm, occupation or region is out of range")
+    employees -= np.bincount(firm[movers], minlength=employees.size).astype(employees.dtype)
+    moved = new_region != region[rows]
+    np.add.at(migration_counts, region[rows[moved]].astype(np.int64) * n_regions
+              + new_region[moved], 1)
+    migrant[rows[moved]] = 1
+    was_unemployed = status[rows] == 3
+    months_unemployed = month - unemployed_since[rows].astype(np.int64)
+    subsidised = bool(wage_subsidy) & (f >= 0) & was_unemployed & (skill[rows] == 0) \
+        & (months_unemployed >= 6)
+    subsidy_until[rows] = np.where(subsidised, month + 11, -1)
+    region[rows] = new_region
+    occupation[rows] = occ
+    sector[rows] = occupation_sector[occ]
+    wage[rows] = vacancy_wage[v]
+    status[rows] = np.where(f >= 0, 0, 1)
+    firm[rows] = np.where(f >= 0, f, -1)
+    at_firm = f[f >= 0]
+    employees += np.bincount(at_firm, minlength=employees.size).astype(employees.dtype)
+    vacancies -= np.bincount(at_firm, minlength=vacancies.size).astype(vacancies.dtype)
+    hired_rows[:rows.size] = rows
+    return int(rows.size), int(moved.sum())
 
 
 def retraining_choices(key, candidate_id, expected_gain, private_cost, take_up, wants):

@@ -465,3 +465,88 @@ def test_seeker_table_rejects_a_row_or_occupation_out_of_range():
             _seeker_table(module, p, np.array([0, 3], dtype=np.int64))
         with pytest.raises(ValueError, match="out of range"):
             _seeker_table(module, p, np.array([0, 2], dtype=np.int64))
+
+
+# -----------------------------------------------------------------------------------------
+# Applying the hires: Cython == reference
+
+
+def _hire_world(rng, n, n_firms, n_vacancies, n_regions, n_occupations):
+    status = rng.integers(0, 5, n).astype(np.int8)
+    firm = np.where(status == 0, rng.integers(0, n_firms, n), -1).astype(np.int32)
+    workers = dict(
+        status=status, firm=firm, region=rng.integers(0, n_regions, n).astype(np.int8),
+        occupation=rng.integers(0, n_occupations, n).astype(np.int16),
+        sector=rng.integers(0, 3, n).astype(np.int8), wage=rng.lognormal(12, 1, n),
+        unemployed_since=rng.integers(-20, 10, n).astype(np.int16),
+        skill=rng.integers(0, 3, n).astype(np.int8), migrant=rng.random(n) < 0.2,
+        subsidy_until=rng.integers(-1, 12, n).astype(np.int16))
+    vac = dict(firm=rng.integers(-1, n_firms, n_vacancies).astype(np.int64),
+               region=rng.integers(0, n_regions, n_vacancies).astype(np.int64),
+               occupation=rng.integers(0, n_occupations, n_vacancies).astype(np.int32),
+               wage=rng.lognormal(12, 1, n_vacancies))
+    firms = dict(employees=rng.integers(0, 50, n_firms).astype(np.int32),
+                 vacancies=rng.integers(0, 50, n_firms).astype(np.int32),
+                 migration_counts=np.zeros(n_regions * n_regions, dtype=np.int64))
+    return workers, vac, firms
+
+
+def _apply(module, seekers, hired, world, sector_of, month, subsidy):
+    workers, vac, firms = ({k: v.copy() for k, v in part.items()} for part in world)
+    out = np.full(seekers.size, -9, dtype=np.int64)
+    counts = module.apply_hires(
+        seekers, hired, vac["firm"], vac["region"], vac["occupation"], vac["wage"], sector_of,
+        month, subsidy, workers["status"], workers["firm"], workers["region"],
+        workers["occupation"], workers["sector"], workers["wage"], workers["unemployed_since"],
+        workers["skill"], workers["migrant"].view(np.uint8), workers["subsidy_until"],
+        firms["employees"], firms["vacancies"], firms["migration_counts"], out)
+    return counts, out[:counts[0]], workers, firms
+
+
+@FAST
+@given(data=st.data(), subsidy=st.booleans())
+def test_apply_hires_cython_equals_reference(data, subsidy):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    n, n_firms, n_vac = (data.draw(st.integers(1, 80)) for _ in range(3))
+    n_regions, n_occ = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 6))
+    world = _hire_world(rng, n, n_firms, n_vac, n_regions, n_occ)
+    seekers = rng.permutation(n)[:int(rng.integers(0, n + 1))].astype(np.int64)
+    # Each vacancy goes to one seeker at most, as the matching kernel guarantees.
+    hired = np.full(seekers.size, -1, dtype=np.int64)
+    taking = rng.random(seekers.size) < 0.6
+    k = min(int(taking.sum()), n_vac)
+    hired[np.flatnonzero(taking)[:k]] = rng.permutation(n_vac)[:k]
+    sector_of = rng.integers(0, 3, n_occ).astype(np.int8)
+    month = int(rng.integers(0, 30))
+    got = _apply(_matching, seekers, hired, world, sector_of, month, subsidy)
+    want = _apply(reference, seekers, hired, world, sector_of, month, subsidy)
+    assert got[0] == want[0] and np.array_equal(got[1], want[1])
+    for part in (2, 3):
+        for name in got[part]:
+            assert np.array_equal(got[part][name], want[part][name]), name
+    rows = got[1]
+    assert got[0][0] == int((hired >= 0).sum())
+    assert (got[2]["status"][rows] <= 1).all()
+    # Positions are conserved: hires at firms add what on-the-job movers free.
+    assert got[3]["employees"].sum() - world[2]["employees"].sum() == \
+        int((world[1]["firm"][hired[hired >= 0]] >= 0).sum()) \
+        - int((world[0]["status"][rows] == 0).sum())
+
+
+def test_apply_hires_rejects_a_vacancy_out_of_range_before_changing_anything():
+    rng = np.random.default_rng(3)
+    world = _hire_world(rng, 5, 2, 3, 2, 2)
+    seekers = np.arange(5, dtype=np.int64)
+    hired = np.array([0, -1, 7, -1, -1], dtype=np.int64)
+    for module in (_matching, reference):
+        workers, vac, firms = ({k: v.copy() for k, v in part.items()} for part in world)
+        with pytest.raises(ValueError, match="out of range"):
+            module.apply_hires(seekers, hired, vac["firm"], vac["region"], vac["occupation"],
+                               vac["wage"], np.zeros(2, np.int8), 3, True, workers["status"],
+                               workers["firm"], workers["region"], workers["occupation"],
+                               workers["sector"], workers["wage"], workers["unemployed_since"],
+                               workers["skill"], workers["migrant"].view(np.uint8),
+                               workers["subsidy_until"], firms["employees"],
+                               firms["vacancies"], firms["migration_counts"],
+                               np.empty(5, np.int64))
+        assert np.array_equal(workers["status"], world[0]["status"])

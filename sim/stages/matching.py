@@ -92,36 +92,15 @@ def matching(model) -> None:
         vac["bucket_start"], vac["vacancy_id"], vac["occupation"], vac["group"], vac["skill"],
         vac["wage"], int(m["applications"]), 2, hired,
     )
-    # Applying the hires below is elementwise or integer counts: seekers' order is free.
-    took = hired >= 0
-    rows, v = seekers[took], hired[took]
-    if rows.size == 0:
-        return
-    # Leaving a job (on-the-job movers) frees the old position.
-    movers = rows[w.status[rows] == Status.EMPLOYED]
-    if movers.size:
-        f.employees[:] -= np.bincount(w.firm[movers], minlength=len(f)).astype(np.int32)
-    firm = vac["firm"][v]
-    new_region = vac["region"][v]
-    moved = new_region != w.region[rows]
-    if moved.any():
-        np.add.at(model.migration_counts, (w.region[rows[moved]], new_region[moved]), 1)
-        model.migrants_total += int(moved.sum())
-        model.job_led_migrants_total += int(moved.sum())
-        w.migrant[rows[moved]] = True
-    months_unemployed = model.month - w.unemployed_since[rows].astype(np.int64)
-    was_unemployed = w.status[rows] == Status.UNEMPLOYED
-    w.region[rows] = new_region
-    w.occupation[rows] = vac["occupation"][v]
-    w.sector[rows] = eco.occupation_sector[vac["occupation"][v]]
-    w.status[rows] = np.where(firm >= 0, Status.EMPLOYED, Status.SELF_EMPLOYED)
-    w.firm[rows] = np.where(firm >= 0, firm, -1)
-    w.wage[rows] = vac["wage"][v]
+    hired_rows = np.empty(n, dtype=np.int64)
+    count, moves = model.kernels.apply_hires(
+        seekers, hired, vac["firm"], vac["region"], vac["occupation"], vac["wage"],
+        eco.occupation_sector, model.month, bool(model.wage_subsidy_low_skill > 0),
+        w.status, w.firm, w.region, w.occupation, w.sector, w.wage, w.unemployed_since,
+        w.skill, w.migrant.view(np.uint8), w.subsidy_until, f.employees, f.vacancies,
+        model.migration_counts.reshape(-1), hired_rows)
+    rows = hired_rows[:count]
     w.separation_month[rows] = next_separation_month(model, w.worker_id[rows], w.sector[rows])
-    subsidised = (model.wage_subsidy_low_skill > 0) & (firm >= 0) & was_unemployed \
-        & (w.skill[rows] == 0) & (months_unemployed >= 6)
-    w.subsidy_until[rows] = np.where(subsidised, model.month + 11, -1)
-    at_firm = firm >= 0
-    f.employees[:] += np.bincount(firm[at_firm], minlength=len(f)).astype(np.int32)
-    f.vacancies[:] -= np.bincount(firm[at_firm], minlength=len(f)).astype(np.int32)
-    model.hires_total += rows.size
+    model.migrants_total += moves
+    model.job_led_migrants_total += moves
+    model.hires_total += count
