@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..population import Status
+from ..randomness import Stream, uniform_for
 
 __all__ = ["retraining", "advance_trainees", "enrol", "expected_gain"]
 
@@ -84,6 +85,11 @@ def enrol(model) -> None:
     if candidates.size == 0:
         model._seat_carry += seats
         return
+    # Only those whose take-up draw comes up this month can want a seat: the kernel draws
+    # the same number per id, so deciding for them alone gives the same applicants, and
+    # the expected gains (the costly part) are computed for ~take_up of the candidates.
+    draw = uniform_for(model.seed, model.month, Stream.RETRAINING_CHOICE, w.worker_id[candidates])
+    candidates = candidates[draw < r["take_up"]]
     gain = expected_gain(model, candidates)
     private_cost = np.full(candidates.size,
                            months * (r["course_cost"] * (1.0 - model.retraining_subsidy)
