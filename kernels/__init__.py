@@ -35,6 +35,7 @@ KERNELS = {
                     "rows_with_status", "retiring_rows", "separations_due",
                     "automation_savings", "exposed_in_adopting", "employees_of",
                     "count_by_cell", "subsidised_rows"),
+    "_draws": ("draw_from_cdf_rows",),
 }
 
 
@@ -44,13 +45,14 @@ def load_backend(pure: bool | None = None) -> _Backend:
     if pure if pure is not None else pure_python():
         return _Backend("reference", **{name: getattr(reference, name) for name in names})
     try:
-        from . import _matching, _population, _retraining
+        from . import _draws, _matching, _population, _retraining
     except ImportError as exc:
         raise ImportError(
             "labsim's Cython kernels are not built. Build them with "
             "`python -m pip install -e .` (or `python setup.py build_ext --inplace`), "
             "or set LABSIM_PURE_PYTHON=1 to run the slower NumPy reference on purpose."
         ) from exc
-    modules = {"_matching": _matching, "_retraining": _retraining, "_population": _population}
+    modules = {"_matching": _matching, "_retraining": _retraining, "_population": _population,
+               "_draws": _draws}
     return _Backend("cython", **{name: getattr(modules[module], name)
                                  for module, group in KERNELS.items() for name in group})

@@ -417,3 +417,13 @@ def subsidised_rows(subsidy_until, status, month, rows):
     found = np.flatnonzero((subsidy_until >= month) & (status == 0))
     rows[:found.size] = found
     return int(found.size)
+
+
+def draw_from_cdf_rows(cdf, rows, u, out):
+    """For each ``u[i]``, the first column ``j`` with ``u[i] < cdf[rows[i], j]``, by one
+    search over the flattened rows (``rows[i] + u[i]`` against ``r + cdf[r, :]``);
+    written into ``out``. Returns True (the Cython kernel may decline; this never does)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    flat = (np.arange(cdf.shape[0])[:, None] + cdf).ravel()
+    out[:] = np.searchsorted(flat, rows + u, side="right") - rows * cdf.shape[1]
+    return True

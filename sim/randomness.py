@@ -22,6 +22,7 @@ import numpy as np
 from scipy.special import ndtri
 
 import kernels
+from kernels import reference
 from kernels.reference import stream_key, uniform
 
 __all__ = ["Stream", "uniform_for", "normal_for", "geometric_months", "lognormal_factor",
@@ -113,7 +114,17 @@ def individual_wage_factor_for(seed: int, month: int, stream: Stream, ids, sigma
 
 def draw_from_cdf_rows(cdf: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Inverse-CDF draws: for each ``u[i]``, the first column ``j`` with
-    ``u[i] < cdf[rows[i], j]``. Rows of ``cdf`` are cumulative, ending exactly at 1."""
-    rows = np.asarray(rows, dtype=np.int64)
-    flat = (np.arange(cdf.shape[0])[:, None] + cdf).ravel()
-    return np.searchsorted(flat, rows + u, side="right") - rows * cdf.shape[1]
+    ``u[i] < cdf[rows[i], j]``. Rows of ``cdf`` are cumulative, ending exactly at 1.
+
+    The compiled kernel searches each draw's own row; it declines (and the reference
+    runs) on inputs it cannot match bit for bit: unsorted rows, NaN draws."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    u = np.ascontiguousarray(u, dtype=np.float64)
+    cdf = np.ascontiguousarray(cdf, dtype=np.float64)
+    out = np.empty(np.broadcast(rows, u).shape, dtype=np.int64)
+    backend = _backend()
+    if backend.name == "cython" and rows.ndim == 1 and u.shape == rows.shape \
+            and backend.draw_from_cdf_rows(cdf, rows, u, out):
+        return out
+    reference.draw_from_cdf_rows(cdf, rows, u, out)
+    return out

@@ -550,3 +550,49 @@ def test_apply_hires_rejects_a_vacancy_out_of_range_before_changing_anything():
                                firms["vacancies"], firms["migration_counts"],
                                np.empty(5, np.int64))
         assert np.array_equal(workers["status"], world[0]["status"])
+
+
+# -----------------------------------------------------------------------------------------
+# Inverse-CDF draws: Cython == reference (or the Cython kernel declines)
+
+
+def _draws(module, cdf, rows, u):
+    out = np.full(rows.size, -99, dtype=np.int64)
+    return module.draw_from_cdf_rows(cdf, rows, u, out), out
+
+
+@FAST
+@given(data=st.data())
+def test_draw_from_cdf_rows_cython_equals_reference(data):
+    from kernels import _draws as compiled
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    n_rows, n_cols = data.draw(st.integers(1, 40)), data.draw(st.integers(1, 12))
+    cdf = _cdf(rng, n_rows, n_cols)
+    n = data.draw(st.integers(0, 200))
+    rows = rng.integers(0, n_rows, n).astype(np.int64)
+    edges = np.array([0.0, 1.0 - 2.0**-53, 0.5, 1.0 - 2.0**-40])
+    u = np.where(rng.random(n) < 0.3, rng.choice(edges, n), rng.random(n))
+    if data.draw(st.booleans()):   # draws that land exactly on cdf entries
+        pick = rng.integers(0, n_cols, n)
+        u = np.where(rng.random(n) < 0.5, cdf[rows, pick] % 1.0, u)
+    done, got = _draws(compiled, cdf, rows, u)
+    flat = (np.arange(n_rows)[:, None] + cdf).ravel()
+    dips = np.flatnonzero(np.diff(flat) < 0)
+    key = rows + u
+    in_dip = ((flat[dips + 1][None, :] <= key[:, None]) & (key[:, None] < flat[dips][None, :])).any(axis=1)
+    assert done == (not in_dip.any())          # it declines only where it must
+    if done:
+        assert np.array_equal(got, _draws(reference, cdf, rows, u)[1])
+
+
+def test_draw_from_cdf_rows_declines_draws_in_a_dip_and_nan_draws():
+    from kernels import _draws as compiled
+    from sim.randomness import draw_from_cdf_rows
+    rows = np.array([0, 1], dtype=np.int64)
+    unsorted = np.array([[0.6, 0.3, 1.0], [0.2, 0.9, 1.0]])
+    assert not _draws(compiled, unsorted, rows, np.array([0.4, 0.5]))[0]   # 0.4 in the dip
+    assert _draws(compiled, unsorted, rows, np.array([0.7, 0.5]))[0]       # none in it
+    sorted_cdf = np.array([[0.3, 0.6, 1.0], [0.2, 0.9, 1.0]])
+    assert not _draws(compiled, sorted_cdf, rows, np.array([np.nan, 0.5]))[0]
+    for cdf, u in ((unsorted, np.array([0.4, 0.5])), (sorted_cdf, np.array([np.nan, 0.5]))):
+        assert np.array_equal(draw_from_cdf_rows(cdf, rows, u), _draws(reference, cdf, rows, u)[1])
