@@ -234,13 +234,17 @@ class LaborMarketModel(mesa.Model):
 
     def demand_index(self, sectors) -> np.ndarray:
         """Labour demand relative to month 0 by sector: trend x business cycle."""
-        trend = (1.0 + self.economy.sector_trend[sectors]) ** (self.month / 12.0)
+        # Computed per sector, then looked up: the same values as computing them per
+        # firm (elementwise), without a power per firm.
+        trend = (1.0 + self.economy.sector_trend) ** (self.month / 12.0)
         cycle = 1.0 + self.demand_cycle_amplitude * np.sin(2.0 * np.pi * self.month / 48.0)
-        return trend * cycle
+        return (trend * cycle)[sectors]
 
-    def net_labour_demand(self, rows: np.ndarray) -> np.ndarray:
-        """Workers wanted by firms ``rows`` now (agents), net of automation."""
+    def net_labour_demand(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Workers wanted by firms ``rows`` (all firms when None) now (agents), net of
+        automation."""
         f = self.firms
+        rows = slice(None) if rows is None else rows   # a slice: no copies of every column
         return (f.labour_demand[rows] * self.demand_index(f.sector[rows])
                 - f.automated_routine[rows] - f.automated_genai[rows]
                 + f.complementary_jobs[rows])

@@ -74,7 +74,7 @@ def post_vacancies(model) -> None:
     """Compute labour demand, lay off any excess, and build the vacancy table."""
     f, eco = model.firms, model.economy
     active = f.active
-    target = np.where(active, model.net_labour_demand(np.arange(len(f))), 0.0)
+    target = np.where(active, model.net_labour_demand(), 0.0)
     target = np.maximum(target, 0.0)
     lay_off(model, target)
     open_positions = np.where(active, np.maximum(np.floor(target + 0.5) - f.employees, 0), 0)
