@@ -21,11 +21,16 @@ benchmark reports its cost per worker per month against labsim's 100k model meas
 the same run: against labsim's whole step, and against labsim's separations, vacancies,
 matching and wages stages only (the like-for-like comparison), plus its peak memory.
 
+Long run (with ``--full``): a whole ``labsim run --scale 1 --months 120 --no-figures``,
+in its own process, as a user runs it: build, 120 months with data collection every
+month, and the output tables written; wall seconds and peak memory.
+
 This is a measure, not a test: it asserts nothing about speed, only that the two kernel
 backends agree. Results are printed and written as JSON (default
 ``benchmarks/results/<date>[-quick|-mesa].json``). Usage::
 
     python benchmarks/step_time.py [--full] [--months N] [--warmup K] [--out PATH]
+                                   [--long-months N]
                                    [--mesa-only | --no-mesa] [--mesa-months N] [--mesa-warmup K]
 """
 
@@ -103,6 +108,21 @@ def run_size(scale: float, months: int, warmup: int) -> dict:
         "median_core_cpu_ms": statistics.median(core_cpu_steps) * 1e3 if any(core_cpu_steps) else None,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def run_long(scale: float, months: int) -> dict:
+    """Child: one whole ``labsim run`` (no figures), timed from the build to the files."""
+    import tempfile
+
+    from sim.cli import main as labsim
+
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        code = labsim(["run", "--scale", repr(scale), "--months", str(months), "--no-figures",
+                       "--out", out])
+        wall = time.perf_counter() - start
+    return {"scale": scale, "months": months, "exit_code": code, "wall_s": wall,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def _rss_mb() -> float:
@@ -361,7 +381,11 @@ def main() -> None:
                    help="timed months of the Mesa baseline (default 10)")
     p.add_argument("--mesa-warmup", type=int, default=2,
                    help="untimed months of the Mesa baseline (default 2)")
+    p.add_argument("--long-months", type=int, default=120,
+                   help="months of the whole run timed at scale 1 with --full (default 120; "
+                        "0 skips it)")
     p.add_argument("--single", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--long", type=float, help=argparse.SUPPRESS)
     p.add_argument("--kernels", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--mesa", type=float, help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -372,6 +396,9 @@ def main() -> None:
         return
     if a.kernels:
         print(json.dumps(run_kernels()))
+        return
+    if a.long is not None:
+        print(json.dumps(run_long(a.long, a.long_months)))
         return
     if a.mesa is not None:
         print(json.dumps(run_mesa(a.mesa, a.mesa_months, a.mesa_warmup)))
@@ -388,6 +415,11 @@ def main() -> None:
         r = child(["--single", repr(scale), "--months", str(a.months),
                    "--warmup", str(a.warmup)])
         results.append({"label": label, **r})
+    long_run = None
+    if a.full and a.long_months > 0:
+        print(f"running a whole {a.long_months}-month run at scale 1 ...", file=sys.stderr,
+              flush=True)
+        long_run = child(["--long", "1.0", "--long-months", str(a.long_months)])
     kernel_rows = []
     if not a.mesa_only:
         print("running kernels ...", file=sys.stderr, flush=True)
@@ -400,6 +432,10 @@ def main() -> None:
         ratio = mesa_ratio(next(r for r in results if r["label"] == MESA_SIZE), baseline)
     info = machine_info()
     print_tables(results, kernel_rows, info)
+    if long_run is not None:
+        print(f"\nwhole run at scale {long_run['scale']:g}, {long_run['months']} months "
+              f"(labsim run --no-figures): {long_run['wall_s']:.1f} s, "
+              f"peak RSS {long_run['peak_rss_mb']:.0f} MB, exit code {long_run['exit_code']}")
     if baseline is not None:
         print_mesa(baseline, ratio)
 
@@ -407,7 +443,7 @@ def main() -> None:
     suffix = "" if a.full else ("-mesa" if a.mesa_only else "-quick")
     out = a.out or Path(__file__).parent / "results" / f"{today}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"date": today, "full": a.full, "machine": info, "sizes": results,
+    doc = {"date": today, "full": a.full, "machine": info, "sizes": results, "long_run": long_run,
            "kernels": kernel_rows, "mesa_baseline": baseline, "mesa_ratio": ratio}
     out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"\nwritten {out}")
