@@ -1,8 +1,9 @@
 # Whole-population passes, fused: the month's statistics, incumbents' wages, job seekers.
 #
 # What lives where (scikit-learn layering, see kernels/reference.py):
-#   kernels/_population.pyx  (this file) one nogil loop per function over the worker
-#                            columns; outputs allocated by the caller, nothing allocated;
+#   kernels/_population.pyx  (this file) one nogil pass per function over the worker
+#                            columns; outputs allocated by the caller, nothing allocated
+#                            (a few fixed buffers on the stack);
 #   kernels/reference.py     the NumPy reference, which this file reproduces bit for bit
 #                            (sums run in row order, as np.bincount's do);
 #   sim/metrics.py, sim/stages/wages.py, sim/stages/matching.py  the callers.
@@ -13,12 +14,14 @@
 # Status codes (sim/population.py Status): 0 employed, 1 self-employed, 2 platform,
 # 3 unemployed, 4 retraining.
 
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t
+from libc.math cimport ceil, isfinite
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcpy
 
 cdef inline bint _outside(int64_t index, Py_ssize_t size) noexcept nogil:
     """True when ``index`` is not a valid position in an array of ``size``: the loops run
     without bounds checks, so every index read from a column is checked first."""
-    return index < 0 or index >= size
+    return <uint64_t>index >= <uint64_t>size
 
 
 cdef enum:
@@ -27,6 +30,39 @@ cdef enum:
     PLATFORM = 2
     UNEMPLOYED = 3
     N_STATUS = 5
+
+# Selections (rows_with_status and the like) work on blocks of BLOCK rows: a count of the
+# block's candidate rows, written as a fixed-length loop the C compiler turns into vector
+# compares, skips the blocks with none (most of them, for a rare status). In a block that
+# has some, every row is written to a local buffer and the count advanced by the test (no
+# branch to mispredict), and the buffer is copied to ``rows`` when nearly full. The
+# buffer keeps the stores off ``rows`` beyond the count: ``rows`` ends up as the
+# row-by-row loop leaves it. The other kernels test their range checks in blocks the
+# same way, and go row by row only through a block with a bad row, so the same row is
+# reported.
+cdef enum:
+    BLOCK = 64
+    FOUND = 1024
+    DENSE = 48      # rows_with_status: a block with this many rows wanted (see there)
+
+
+cdef inline Py_ssize_t _spill(int64_t[::1] rows, Py_ssize_t count, const int64_t* found,
+                              Py_ssize_t k) noexcept nogil:
+    """Copy the ``k`` buffered rows to ``rows[count:]``; returns the new count."""
+    if k > 0:
+        memcpy(&rows[count], found, k * sizeof(int64_t))
+    return count + k
+
+
+cdef inline void _end_run(double[::1] counts, double[::1] wage_sum,
+                          double[::1] at_risk_working, Py_ssize_t key, Py_ssize_t rows,
+                          double wage, int64_t at_risk) noexcept nogil:
+    """Write back a run of ``rows`` rows of one key (worker_statistics): its count, its
+    wage sum, and its rows in at-risk occupations if the status is a working one."""
+    counts[key] += <double>rows
+    wage_sum[key] = wage
+    if key % N_STATUS <= PLATFORM:
+        at_risk_working[key // (3 * N_STATUS)] += <double>at_risk
 
 
 def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
@@ -59,8 +95,10 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
             moderate or high risk.
         at_risk_working: OUT float64 (R), zeroed: working people (employed,
             self-employed, platform) in at-risk occupations, by region.
+
+    On a row out of range, the rows before it have been added to the outputs.
     """
-    cdef Py_ssize_t i, n = region.shape[0]
+    cdef Py_ssize_t i, j, b, n = region.shape[0]
     for name, m in (("skill", skill.shape[0]), ("status", status.shape[0]),
                     ("wage", wage.shape[0]), ("gender", gender.shape[0]),
                     ("birth_month", birth_month.shape[0]), ("migrant", migrant.shape[0]),
@@ -73,31 +111,138 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
         raise ValueError("groups needs 60 entries, long_term 2, counts as many as wage_sum")
     cdef Py_ssize_t size = counts.shape[0], n_regions = at_risk_working.shape[0]
     cdef Py_ssize_t n_occupations = occupation_at_risk.shape[0]
-    cdef Py_ssize_t key, bad = -1
+    cdef Py_ssize_t key, stop, bad = -1
     cdef int64_t age, band
+    # The block test compares bytes and int16s as unsigned, which also catches negative
+    # values: the bounds are clamped to 128 and 32768 (past the largest positive value),
+    # and the key, at most 127 * 15 + 2 * 5 + 4, is an int16.
+    cdef uint8_t regions = <uint8_t>min(n_regions, 128)
+    cdef uint16_t occupations = <uint16_t>min(n_occupations, 32768)
+    cdef int16_t keys = <int16_t>min(size, 32767)
+    cdef int wrong
+    # Rows come in runs of one key (region, skill and status: nine rows in ten have the
+    # key of the row before). The run's count, wage sum and at-risk count are held in
+    # registers and written back when the key changes: ``counts[key] += 1.0`` and
+    # ``wage_sum[key] += wage`` on every row would make each row wait for the previous
+    # row's store. The wage sum still adds the wages one at a time in row order (from
+    # the value in wage_sum when the run starts), so it is the same bit for bit; counts
+    # are integers, exact in any grouping below 2**53.
+    cdef Py_ssize_t run_key = -1, run_start = 0
+    cdef double run_wage = 0.0
+    cdef int64_t run_at_risk = 0, long_term_all = 0, long_term_displaced = 0
+    # Consecutive rows mostly fall in the same group too: four copies of the group
+    # counts, taken in turn, so that an increment does not wait for the one before.
+    cdef int64_t group_count[4 * 64]
+    cdef int16_t key_of[BLOCK]
+    cdef uint8_t group_of[BLOCK]
+    # The age bands and the long-term test as limits on int16 columns, for the vector
+    # code: month - birth_month >= bound exactly when birth_month <= month - bound, and
+    # month - unemployed_since >= 12 when unemployed_since <= month - 12 (no overflow
+    # with every term below 2**62 in size). A limit above the int16 range is clamped
+    # (every value is <= 32767); one below it, or terms that large, and the blocks go
+    # row by row.
+    cdef bint as_limits = (-(1LL << 62) < month < (1LL << 62)
+                           and -(1LL << 62) < youth_months < (1LL << 62)
+                           and -(1LL << 62) < older_months < (1LL << 62)
+                           and month - youth_months >= -32768
+                           and month - older_months >= -32768 and month - 12 >= -32768)
+    cdef int16_t youth_limit = 0, older_limit = 0, since_limit = 0
+    if as_limits:
+        youth_limit = <int16_t>min(month - youth_months, 32767)
+        older_limit = <int16_t>min(month - older_months, 32767)
+        since_limit = <int16_t>min(month - 12, 32767)
+    cdef uint8_t long_term_block = 0, displaced_block = 0
+    for j in range(4 * 64):
+        group_count[j] = 0
     with nogil:
-        for i in range(n):
-            key = (region[i] * 3 + skill[i]) * N_STATUS + status[i]
-            # Checked in the same pass (no second read of the columns); stop at the first bad row.
-            if (key < 0 or key >= size or region[i] < 0 or region[i] >= n_regions
-                    or skill[i] < 0 or skill[i] > 2 or status[i] < 0 or status[i] >= N_STATUS
-                    or gender[i] < 0 or gender[i] > 1
-                    or occupation[i] < 0 or occupation[i] >= n_occupations):
-                bad = i
+        for b in range(n // BLOCK + 1):
+            i = b * BLOCK
+            stop = min(i + BLOCK, n)
+            # Each row's key and group, the block's long-term unemployed, and whether
+            # every row is in range (the row-by-row test below, in bulk), for the block
+            # at once: vector code, no branch per row.
+            wrong = 1
+            if stop - i == BLOCK and as_limits:
+                wrong = 0
+                for j in range(BLOCK):
+                    key_of[j] = (region[i + j] * 3 + skill[i + j]) * N_STATUS + status[i + j]
+                    wrong |= (<uint8_t>region[i + j] >= regions) | (<uint8_t>skill[i + j] > 2) \
+                        | (<uint8_t>status[i + j] >= N_STATUS) | (key_of[j] >= keys)
+                for j in range(BLOCK):
+                    group_of[j] = ((gender[i + j] * 3 + (birth_month[i + j] <= youth_limit)
+                                    + (birth_month[i + j] <= older_limit)) * 2
+                                   + (migrant[i + j] != 0)) * N_STATUS + status[i + j]
+                    wrong |= <uint8_t>gender[i + j] > 1
+                for j in range(BLOCK):
+                    wrong |= <uint16_t>occupation[i + j] >= occupations
+                long_term_block = 0
+                displaced_block = 0
+                for j in range(BLOCK):
+                    long_term_block += (status[i + j] == UNEMPLOYED) & (
+                        unemployed_since[i + j] <= since_limit)
+                    displaced_block += (status[i + j] == UNEMPLOYED) & (
+                        unemployed_since[i + j] <= since_limit) & (displaced[i + j] != 0)
+            if wrong:
+                # Row by row, with the formulas as written in the docstring; where a row
+                # is out of range, the rows before it are still added.
+                long_term_block = 0
+                displaced_block = 0
+                for j in range(i, stop):
+                    key = (region[j] * 3 + skill[j]) * N_STATUS + status[j]
+                    if (key < 0 or key >= size or region[j] < 0 or region[j] >= n_regions
+                            or skill[j] < 0 or skill[j] > 2 or status[j] < 0
+                            or status[j] >= N_STATUS or gender[j] < 0 or gender[j] > 1
+                            or occupation[j] < 0 or occupation[j] >= n_occupations):
+                        bad = j
+                        stop = j
+                        break
+                    key_of[j - i] = key
+                    age = month - birth_month[j]
+                    band = (age >= youth_months) + (age >= older_months)
+                    group_of[j - i] = ((gender[j] * 3 + band) * 2 + (migrant[j] != 0)) \
+                        * N_STATUS + status[j]
+                    if status[j] == UNEMPLOYED and month - unemployed_since[j] >= 12:
+                        long_term_block += 1
+                        displaced_block += displaced[j] != 0
+            long_term_all += long_term_block
+            long_term_displaced += displaced_block
+            for j in range(i, stop):
+                key = key_of[j - i]
+                if key != run_key:
+                    if run_key >= 0:
+                        _end_run(counts, wage_sum, at_risk_working, run_key, j - run_start,
+                                 run_wage, run_at_risk)
+                    run_key = key
+                    run_start = j
+                    run_wage = wage_sum[key]
+                    run_at_risk = 0
+                run_wage += wage[j]
+                group_count[(j & 3) * 64 + group_of[j - i]] += 1
+                run_at_risk += occupation_at_risk[occupation[j]] != 0
+            if bad >= 0:
                 break
-            counts[key] += 1.0
-            wage_sum[key] += wage[i]
-            age = month - birth_month[i]
-            band = (age >= youth_months) + (age >= older_months)
-            groups[((gender[i] * 3 + band) * 2 + (migrant[i] != 0)) * N_STATUS + status[i]] += 1.0
-            if status[i] == UNEMPLOYED and month - unemployed_since[i] >= 12:
-                long_term[0] += 1
-                if displaced[i]:
-                    long_term[1] += 1
-            if status[i] <= PLATFORM and occupation_at_risk[occupation[i]]:
-                at_risk_working[region[i]] += 1.0
+        if run_key >= 0:
+            _end_run(counts, wage_sum, at_risk_working, run_key,
+                     (bad if bad >= 0 else n) - run_start, run_wage, run_at_risk)
+        for j in range(60):
+            groups[j] += <double>(group_count[j] + group_count[64 + j] + group_count[128 + j]
+                                  + group_count[192 + j])
+        long_term[0] += long_term_all
+        long_term[1] += long_term_displaced
     if bad >= 0:
         raise ValueError(f"row {bad}: region, skill, status, gender or occupation out of range")
+
+
+cdef inline Py_ssize_t _bad_cell(const int8_t[::1] region, const int8_t[::1] skill,
+                                 Py_ssize_t cells, Py_ssize_t start,
+                                 Py_ssize_t stop) noexcept nogil:
+    """The first row in [start, stop) whose region x skill cell is outside ``factor``,
+    or -1."""
+    cdef Py_ssize_t i
+    for i in range(start, stop):
+        if region[i] < 0 or skill[i] < 0 or skill[i] > 2 or region[i] * 3 + skill[i] >= cells:
+            return i
+    return -1
 
 
 def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,
@@ -112,24 +257,103 @@ def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,
         minimum_wage: tenge/month.
 
     Invariant: rows of other statuses are untouched; bit for bit the reference's
-    ``where(employee, maximum(wage * factor, minimum_wage), wage * factor)``.
+    ``where(employee, maximum(wage * factor, minimum_wage), wage * factor)``. A row out
+    of range (any status) raises before any wage is changed.
     """
-    cdef Py_ssize_t i, n = status.shape[0]
+    cdef Py_ssize_t i, j, b, n = status.shape[0]
     if region.shape[0] != n or skill.shape[0] != n or wage.shape[0] != n:
         raise ValueError("status, region, skill and wage need the same length")
-    cdef Py_ssize_t cells = factor.shape[0]
-    for i in range(n):
-        if region[i] < 0 or skill[i] < 0 or skill[i] > 2 or region[i] * 3 + skill[i] >= cells:
-            raise ValueError(f"row {i}: region/skill out of range of factor")
+    cdef Py_ssize_t cells = factor.shape[0], bad = -1
+    # The check stays a pass of its own before the update: folded into it, a bad row
+    # found late would leave the rows before it updated. It reads two int8 columns, in
+    # blocks tested without branches (vector compares; the cell index fits an int16),
+    # and only a block with a bad row is looked at row by row.
+    cdef int16_t last_cell = <int16_t>min(cells, 32767) - 1
+    cdef int wrong
     cdef double pay
+    cdef Py_ssize_t stop
+    cdef int16_t cell_of[BLOCK]
     with nogil:
-        for i in range(n):
-            if status[i] > SELF_EMPLOYED:
-                continue
-            pay = wage[i] * factor[region[i] * 3 + skill[i]]
-            if status[i] == EMPLOYED and pay < minimum_wage:
-                pay = minimum_wage
-            wage[i] = pay
+        for b in range(n // BLOCK):
+            i = b * BLOCK
+            wrong = 0
+            for j in range(i, i + BLOCK):
+                wrong |= (region[j] < 0) | (<uint8_t>skill[j] > 2) | (
+                    <int16_t>(region[j] * 3 + skill[j]) > last_cell)
+            if wrong:
+                bad = _bad_cell(region, skill, cells, i, i + BLOCK)
+                break
+        if bad < 0:
+            bad = _bad_cell(region, skill, cells, n - n % BLOCK, n)
+        if bad < 0:
+            # The cells of a block at once (vector code), then the rows.
+            for b in range(n // BLOCK + 1):
+                i = b * BLOCK
+                stop = min(i + BLOCK, n)
+                if stop - i == BLOCK:
+                    for j in range(BLOCK):
+                        cell_of[j] = region[i + j] * 3 + skill[i + j]
+                else:
+                    for j in range(stop - i):
+                        cell_of[j] = region[i + j] * 3 + skill[i + j]
+                for j in range(i, stop):
+                    if status[j] > SELF_EMPLOYED:
+                        continue
+                    pay = wage[j] * factor[cell_of[j - i]]
+                    if status[j] == EMPLOYED and pay < minimum_wage:
+                        pay = minimum_wage
+                    wage[j] = pay
+    if bad >= 0:
+        raise ValueError(f"row {bad}: region/skill out of range of factor")
+
+
+cdef struct Divisor:
+    uint64_t inverse    # of the odd part of the divisor, modulo 2**64
+    uint64_t offset     # added to the product: shifts the signed range onto [0, 2**64)
+    uint64_t limit      # the largest rotated value of a multiple
+    int shift           # trailing zero bits of the divisor
+
+
+cdef inline Divisor _divisor(uint64_t divisor) noexcept nogil:
+    """The constants of the multiply-add-rotate test of ``x % divisor == 0`` for a signed
+    64-bit ``x`` and ``divisor`` >= 1 (Hacker's Delight 10-17, as compilers emit it for
+    a constant divisor).
+
+    Why it is exact, with divisor = odd * 2**shift: let a = (2**63 - 1) // divisor, and
+    m = x + a * divisor (mod 2**64). The product (x * inverse + (a << shift)) is
+    m * inverse, and rotated right by ``shift`` it is m / divisor when the divisor
+    divides m, and above (2**64 - 1) // divisor otherwise. Multiples x = q * divisor of
+    the int64 range have q in [-a, a] (the divisor does not divide 2**63), so m / divisor
+    = q + a is in [0, 2a]; conversely m = t * divisor with t <= 2a gives x congruent to
+    (t - a) * divisor, which lies in the int64 range, so equals x. A power of two
+    divides 2**63, so there q may be -a - 1: a + 1 = 2**63 / divisor is taken instead,
+    the offset is 2**63 and the test is on the low ``shift`` bits alone.
+    """
+    cdef Divisor d
+    cdef uint64_t odd = divisor, a
+    d.shift = 0
+    while odd % 2 == 0:
+        odd //= 2
+        d.shift += 1
+    # Newton's iteration doubles the correct low bits: odd * odd == 1 modulo 8 (3 bits),
+    # then 6, 12, 24, 48, 96 >= 64.
+    d.inverse = odd
+    for _ in range(5):
+        d.inverse *= 2 - odd * d.inverse
+    if odd == 1:
+        d.offset = (<uint64_t>1) << 63
+        d.limit = (<uint64_t>0xFFFFFFFFFFFFFFFFULL) >> d.shift
+    else:
+        a = (<uint64_t>0x7FFFFFFFFFFFFFFFULL) // divisor
+        d.offset = a << d.shift
+        d.limit = 2 * a
+    return d
+
+
+cdef inline bint _divides(Divisor d, int64_t x) noexcept nogil:
+    """True when the divisor divides ``x`` (``x % divisor == 0`` in C), for every int64."""
+    cdef uint64_t m = <uint64_t>x * d.inverse + d.offset
+    return ((m >> d.shift) | (m << ((64 - d.shift) & 63))) <= d.limit
 
 
 def job_seeker_rows(const int8_t[::1] status, const int64_t[::1] worker_id,
@@ -143,16 +367,44 @@ def job_seeker_rows(const int8_t[::1] status, const int64_t[::1] worker_id,
         rows: OUT int64 (N), allocated by the caller; the first ``count`` entries are
             filled, in row order.
     """
-    cdef Py_ssize_t i, n = status.shape[0], count = 0
+    cdef Py_ssize_t i, j, b, n = status.shape[0], count = 0, k = 0
     if worker_id.shape[0] != n or rows.shape[0] < n:
         raise ValueError("worker_id and rows need the length of status")
+    # A 64-bit division per employee costs more than reading the ids: the rotation test
+    # is a multiplication (_divides) instead. With no on-the-job search, the divisor 1
+    # keeps the loop the same and ``on_the_job`` masks it out.
+    cdef bint on_the_job = period > 0
+    cdef Divisor rotation = _divisor(<uint64_t>period if on_the_job else 1)
+    cdef int64_t found[FOUND]
+    cdef int8_t s
+    cdef uint64_t statuses
+    cdef Py_ssize_t w
     with nogil:
-        for i in range(n):
-            if status[i] == UNEMPLOYED or status[i] == PLATFORM or (
-                    status[i] == EMPLOYED and period > 0
-                    and (worker_id[i] + month) % period == 0):
-                rows[count] = i
-                count += 1
+        for b in range(n // BLOCK):
+            i = b * BLOCK
+            # Eight employees in a row (status bytes all 0) are the common case: only
+            # the rotation to test, without the status tests.
+            for w in range(i, i + BLOCK, 8):
+                memcpy(&statuses, &status[w], 8)
+                if statuses == 0:
+                    for j in range(w, w + 8):
+                        found[k] = j
+                        k += on_the_job & _divides(rotation, worker_id[j] + month)
+                    continue
+                for j in range(w, w + 8):
+                    s = status[j]
+                    found[k] = j
+                    k += (s == UNEMPLOYED) | (s == PLATFORM) | (
+                        (s == EMPLOYED) & on_the_job & _divides(rotation, worker_id[j] + month))
+            if k > FOUND - BLOCK:
+                count = _spill(rows, count, found, k)
+                k = 0
+        for i in range(n - n % BLOCK, n):
+            s = status[i]
+            found[k] = i
+            k += (s == UNEMPLOYED) | (s == PLATFORM) | (
+                (s == EMPLOYED) & on_the_job & _divides(rotation, worker_id[i] + month))
+        count = _spill(rows, count, found, k)
     return count
 
 
@@ -165,12 +417,66 @@ def rows_with_status(const int8_t[::1] status, int8_t code, int64_t[::1] rows):
         status: int8 (N); code: the status wanted.
         rows: OUT int64 (>= N), allocated by the caller.
     """
-    cdef Py_ssize_t i, n = status.shape[0], count = 0
+    cdef Py_ssize_t i, j, b, n = status.shape[0], count = 0, k = 0
     if rows.shape[0] < n:
         raise ValueError("rows must be at least as long as status")
+    cdef int64_t found[FOUND]
+    cdef uint8_t hits
+    with nogil:
+        for b in range(n // BLOCK):
+            i = b * BLOCK
+            hits = 0
+            for j in range(BLOCK):
+                hits += status[i + j] == code
+            if hits == 0:
+                continue
+            if hits < DENSE:
+                for j in range(BLOCK):
+                    found[k] = i + j
+                    k += status[i + j] == code
+                if k > FOUND - BLOCK:
+                    count = _spill(rows, count, found, k)
+                    k = 0
+                continue
+            # Mostly rows wanted: few changes of status, so branches are predicted, and
+            # the rows go straight to ``rows`` (after the buffer, to keep the order).
+            count = _spill(rows, count, found, k)
+            k = 0
+            for j in range(i, i + BLOCK):
+                if status[j] == code:
+                    rows[count] = j
+                    count += 1
+        for i in range(n - n % BLOCK, n):
+            found[k] = i
+            k += status[i] == code
+        count = _spill(rows, count, found, k)
+    return count
+
+
+cdef inline int32_t _latest_birth_month(int64_t month, double age) noexcept nogil:
+    """The last birth month of those at least ``age`` months old in ``month``, clamped
+    to [-32769, 32767]; ``age`` finite and |month| < 2**52 (see retiring_rows)."""
+    cdef double latest = <double>month - ceil(age)
+    if latest >= 32767:
+        return 32767
+    if latest <= -32769:
+        return -32769
+    return <int32_t>latest
+
+
+cdef Py_ssize_t _retiring_rows_as_doubles(const int16_t[::1] birth_month,
+                                          const int8_t[::1] gender, int64_t month,
+                                          const double[::1] retirement_age_months,
+                                          int64_t[::1] rows) except -1:
+    """retiring_rows for thresholds that are not finite, or a month too far out for the
+    integer form: the age compared as a double, row by row."""
+    cdef Py_ssize_t i, n = birth_month.shape[0], count = 0
+    for i in range(n):
+        if gender[i] < 0 or gender[i] > 1:
+            raise ValueError(f"row {i}: gender {gender[i]} is not 0 or 1")
     with nogil:
         for i in range(n):
-            if status[i] == code:
+            if <double>(month - birth_month[i]) >= retirement_age_months[gender[i]]:
                 rows[count] = i
                 count += 1
     return count
@@ -184,19 +490,61 @@ def retiring_rows(const int16_t[::1] birth_month, const int8_t[::1] gender, int6
     Args:
         birth_month: int16 (N), months from the start; gender: int8 (N), 0 male 1 female.
         retirement_age_months: float64 (2), by gender.
-        rows: OUT int64 (>= N).
+        rows: OUT int64 (>= N). On a bad gender the rows found before it may have been
+            written.
     """
-    cdef Py_ssize_t i, n = birth_month.shape[0], count = 0
+    cdef Py_ssize_t i, j, b, n = birth_month.shape[0], count = 0, k = 0, bad = -1
     if gender.shape[0] != n or rows.shape[0] < n or retirement_age_months.shape[0] != 2:
         raise ValueError("gender and rows need the length of birth_month; ages need 2 entries")
-    for i in range(n):
-        if gender[i] < 0 or gender[i] > 1:
-            raise ValueError(f"row {i}: gender {gender[i]} is not 0 or 1")
+    cdef double age_0 = retirement_age_months[0], age_1 = retirement_age_months[1]
+    if not (isfinite(age_0) and isfinite(age_1)) or not -(1LL << 52) < month < (1LL << 52):
+        return _retiring_rows_as_doubles(birth_month, gender, month, retirement_age_months, rows)
+    # For an integer age and a finite threshold A, age >= A exactly when age >= ceil(A),
+    # i.e. birth_month <= month - ceil(A); birth_month is an int16, so that limit is
+    # clamped to [-32769, 32767] (-32769: nobody of that gender, 32767: everyone). The
+    # age is exact as a double since |month| < 2**52, and the clamping decisions are
+    # exact: month - ceil(A) is an integer, exact when small, and rounding is monotonic.
+    cdef int32_t limit[2]
+    limit[0] = _latest_birth_month(month, age_0)
+    limit[1] = _latest_birth_month(month, age_1)
+    # Blocks with no birth month at or below the higher limit have nobody retiring.
+    cdef int16_t any_limit = <int16_t>max(-32768, limit[0], limit[1])
+    cdef int64_t found[FOUND]
+    cdef int wrong
+    cdef uint8_t hits
     with nogil:
-        for i in range(n):
-            if <double>(month - birth_month[i]) >= retirement_age_months[gender[i]]:
-                rows[count] = i
-                count += 1
+        for b in range(n // BLOCK):
+            i = b * BLOCK
+            wrong = 0
+            for j in range(BLOCK):
+                wrong |= <uint8_t>gender[i + j] > 1
+            if wrong:
+                for j in range(i, i + BLOCK):
+                    if <uint8_t>gender[j] > 1:
+                        bad = j
+                        break
+                break
+            hits = 0
+            for j in range(BLOCK):
+                hits += birth_month[i + j] <= any_limit
+            if hits == 0:
+                continue
+            for j in range(BLOCK):
+                found[k] = i + j
+                k += birth_month[i + j] <= limit[gender[i + j]]
+            if k > FOUND - BLOCK:
+                count = _spill(rows, count, found, k)
+                k = 0
+        if bad < 0:
+            for i in range(n - n % BLOCK, n):
+                if <uint8_t>gender[i] > 1:
+                    bad = i
+                    break
+                found[k] = i
+                k += birth_month[i] <= limit[gender[i]]
+            count = _spill(rows, count, found, k)
+    if bad >= 0:
+        raise ValueError(f"row {bad}: gender {gender[bad]} is not 0 or 1")
     return count
 
 
@@ -204,14 +552,32 @@ def separations_due(const int16_t[::1] separation_month, const int8_t[::1] statu
                     int64_t month, int64_t[::1] rows):
     """Rows of employees and self-employed whose exogenous separation falls due this
     month (``separation_month <= month``), in row order; returns the count."""
-    cdef Py_ssize_t i, n = status.shape[0], count = 0
+    cdef Py_ssize_t i, j, b, n = status.shape[0], count = 0, k = 0
     if separation_month.shape[0] != n or rows.shape[0] < n:
         raise ValueError("separation_month and rows need the length of status")
+    # The month as an int16 for the block test; a month past the int16 range lets every
+    # block through, and the row test compares with the month itself.
+    cdef int16_t due = <int16_t>max(-32768, min(month, 32767))
+    cdef int64_t found[FOUND]
+    cdef uint8_t hits
     with nogil:
-        for i in range(n):
-            if separation_month[i] <= month and status[i] <= SELF_EMPLOYED:
-                rows[count] = i
-                count += 1
+        for b in range(n // BLOCK):
+            i = b * BLOCK
+            hits = 0
+            for j in range(BLOCK):
+                hits += separation_month[i + j] <= due
+            if hits == 0:
+                continue
+            for j in range(BLOCK):
+                found[k] = i + j
+                k += (separation_month[i + j] <= month) & (status[i + j] <= SELF_EMPLOYED)
+            if k > FOUND - BLOCK:
+                count = _spill(rows, count, found, k)
+                k = 0
+        for i in range(n - n % BLOCK, n):
+            found[k] = i
+            k += (separation_month[i] <= month) & (status[i] <= SELF_EMPLOYED)
+        count = _spill(rows, count, found, k)
     return count
 
 
@@ -243,11 +609,12 @@ def automation_savings(const int8_t[::1] status, const int16_t[::1] occupation,
     cdef Py_ssize_t key, bad = -1
     cdef int c
     cdef double p, gain
+    cdef uint64_t gain_bits
     with nogil:
         for i in range(n):
             if status[i] != EMPLOYED:
                 continue
-            if _outside(occupation[i], n_occupations) or _outside(firm[i], n_firms):
+            if _outside(occupation[i], n_occupations) | _outside(firm[i], n_firms):
                 bad = i
                 break
             c = channel_of_occupation[occupation[i]]
@@ -260,8 +627,12 @@ def automation_savings(const int8_t[::1] status, const int16_t[::1] occupation,
             key = c * n_firms + firm[i]
             bill[key] += p * wage[i]
             gain = wage[i] - cost[c]
-            if gain < 0.0:
-                gain = 0.0
+            # max(gain, 0) as a mask on the bits (+0.0 where gain < 0, gain itself
+            # otherwise, NaN and -0.0 included), not a branch: whether a wage is above
+            # the cost follows no order, and the compiler keeps the branch otherwise.
+            memcpy(&gain_bits, &gain, 8)
+            gain_bits &= <uint64_t>(gain < 0.0) - 1
+            memcpy(&gain, &gain_bits, 8)
             saving[key] += p * gain
     if bad >= 0:
         raise ValueError(f"row {bad}: occupation, firm or channel out of range")
@@ -287,7 +658,7 @@ def exposed_in_adopting(const int8_t[::1] status, const int16_t[::1] occupation,
         for i in range(n):
             if status[i] != EMPLOYED:
                 continue
-            if _outside(occupation[i], n_occupations) or _outside(firm[i], n_firms):
+            if _outside(occupation[i], n_occupations) | _outside(firm[i], n_firms):
                 bad = i
                 break
             if channel_of_occupation[occupation[i]] == channel and adopting[firm[i]] \

@@ -201,3 +201,96 @@ def test_subsidised_rows_cython_equals_reference(p):
     assert np.array_equal(rows, _rows(reference, "subsidised_rows", until, p["status"],
                                       p["month"], n=n))
     assert np.array_equal(rows, np.flatnonzero((until >= p["month"]) & (p["status"] == 0)))
+
+# The kernels test a whole block of rows at once and only then go row by row, use a
+# multiply-and-rotate test for the job-search rotation and integer limits for the ages:
+# the tests below cover what random populations rarely reach (ids and periods near the
+# int64 limits, fractional or infinite ages, a bad row late in a long array).
+
+_INT64 = st.integers(-2**63, 2**63 - 1)
+
+
+@SETTINGS
+@given(ids=st.lists(st.one_of(_INT64, st.integers(0, 10**7)), min_size=0, max_size=300),
+       month=st.one_of(st.integers(-100, 1000), _INT64),
+       period=st.one_of(st.integers(-2, 130), st.integers(1, 2**63 - 1),
+                        st.integers(0, 62).map(lambda k: 2**k),
+                        st.integers(0, 61).map(lambda k: 3 * 2**k)))
+def test_job_search_rotation_equals_reference_for_any_ids_and_periods(ids, month, period):
+    worker_id = np.array(ids, dtype=np.int64)
+    status = np.zeros(worker_id.size, dtype=np.int8)   # employees take the rotation test
+    status[::7] = 3
+    n = status.size
+    rows = [_rows(module, "job_seeker_rows", status, worker_id, month, period, n=n)
+            for module in (_population, reference)]
+    assert np.array_equal(rows[0], rows[1])
+
+
+@SETTINGS
+@given(p=populations(), month=st.one_of(st.integers(-100, 2000), _INT64),
+       ages=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                               st.floats(500, 900)), min_size=2, max_size=2))
+def test_retiring_rows_equal_reference_for_any_ages(p, month, ages):
+    n = len(p["status"])
+    birth_month = np.random.default_rng(n).integers(-2**15, 2**15, n).astype(np.int16)
+    args = (birth_month, p["gender"], month, np.array(ages, dtype=np.float64))
+    assert np.array_equal(_rows(_population, "retiring_rows", *args, n=n),
+                          _rows(reference, "retiring_rows", *args, n=n))
+
+
+def _statistics_call(p, wage):
+    n, n_regions = len(p["region"]), 4
+    return lambda: _population.worker_statistics(
+        p["region"], p["skill"], p["status"], wage, p["gender"], np.zeros(n, np.int16),
+        np.zeros(n, np.uint8), np.zeros(n, np.uint8), np.zeros(n, np.int16), p["occupation"],
+        np.zeros(7, np.uint8), 40, 300, 660, np.zeros(n_regions * 15),
+        np.zeros(n_regions * 15), np.zeros(60), np.zeros(2, np.int64), np.zeros(n_regions))
+
+
+def _wages_call(p, wage):
+    return lambda: _population.update_incumbent_wages(p["status"], p["region"], p["skill"],
+                                                      wage, np.ones(4 * 3), 0.0)
+
+
+def _savings_call(p, wage):
+    return lambda: _population.automation_savings(
+        p["status"], p["occupation"], p["firm"], wage, np.zeros(7, np.int8), np.full(7, 0.5),
+        np.array([1e5, 2e5]), np.zeros(2 * 50), np.zeros(2 * 50))
+
+
+def _retiring_call(p, wage):
+    n = len(p["gender"])
+    return lambda: _population.retiring_rows(np.zeros(n, np.int16), p["gender"], 800,
+                                             np.array([756.0, 732.0]), np.empty(n, np.int64))
+
+
+_BAD_ROWS = [(_statistics_call, "region", -1), (_statistics_call, "region", 4),
+             (_statistics_call, "skill", 3), (_statistics_call, "status", 5),
+             (_statistics_call, "status", -1), (_statistics_call, "gender", 2),
+             (_statistics_call, "occupation", 7), (_statistics_call, "occupation", -1),
+             (_wages_call, "region", -1), (_wages_call, "region", 4), (_wages_call, "skill", 3),
+             (_savings_call, "occupation", 7), (_savings_call, "firm", 50),
+             (_retiring_call, "gender", 2), (_retiring_call, "gender", -1)]
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(seed=st.integers(0, 2**32 - 1), case=st.sampled_from(_BAD_ROWS))
+def test_the_first_row_out_of_range_is_the_one_reported(seed, case):
+    rng = np.random.default_rng(seed)
+    n = 3000   # many blocks: the bad rows land anywhere, tail included
+    p = {
+        "region": rng.integers(0, 4, n).astype(np.int8),
+        "skill": rng.integers(0, 3, n).astype(np.int8),
+        "status": np.zeros(n, dtype=np.int8),   # employees: every check applies
+        "gender": rng.integers(0, 2, n).astype(np.int8),
+        "occupation": rng.integers(0, 7, n).astype(np.int16),
+        "firm": rng.integers(0, 50, n).astype(np.int32),
+    }
+    kernel_call, column, bad_value = case
+    wage = rng.lognormal(12, 1, n)
+    before = wage.copy()
+    at = np.sort(rng.choice(n, size=3, replace=False))
+    p[column][at] = bad_value
+    with pytest.raises(ValueError, match=f"^row {at[0]}:"):
+        kernel_call(p, wage)()
+    assert np.array_equal(wage, before)   # update_incumbent_wages changes nothing first
