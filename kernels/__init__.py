@@ -32,8 +32,9 @@ KERNELS = {
     "_matching": ("match_job_seekers", "seeker_table", "apply_hires", "uniform_draws"),
     "_retraining": ("retraining_choices", "retraining_progress"),
     "_population": ("worker_statistics", "update_incumbent_wages", "job_seeker_rows",
-                    "rows_with_status", "retiring_rows", "separations_due",
-                    "automation_savings", "exposed_in_adopting", "employees_of",
+                    "rows_with_status", "rows_with_status_from", "retiring_rows", "separations_due",
+                    "automation_savings", "exposed_in_adopting", "exposed_in_adopting_by_channel",
+                    "employees_of",
                     "count_by_cell", "subsidised_rows"),
     "_draws": ("draw_from_cdf_rows",),
 }

@@ -408,6 +408,43 @@ def job_seeker_rows(const int8_t[::1] status, const int64_t[::1] worker_id,
     return count
 
 
+cdef Py_ssize_t _rows_in_range(const int8_t[::1] status, int64_t low, uint32_t span,
+                               int64_t[::1] rows) noexcept nogil:
+    """Rows with ``low <= status <= low + span``, in row order; returns their number.
+    One unsigned comparison per row, ``(status - low) <= span``, which the compiler can
+    vectorise in the block counts."""
+    cdef Py_ssize_t i, j, b, n = status.shape[0], count = 0, k = 0
+    cdef int64_t found[FOUND]
+    cdef uint8_t hits
+    for b in range(n // BLOCK):
+        i = b * BLOCK
+        hits = 0
+        for j in range(BLOCK):
+            hits += <uint32_t>(status[i + j] - low) <= span
+        if hits == 0:
+            continue
+        if hits < DENSE:
+            for j in range(BLOCK):
+                found[k] = i + j
+                k += <uint32_t>(status[i + j] - low) <= span
+            if k > FOUND - BLOCK:
+                count = _spill(rows, count, found, k)
+                k = 0
+            continue
+        # Mostly rows wanted: few changes of status, so branches are predicted, and
+        # the rows go straight to ``rows`` (after the buffer, to keep the order).
+        count = _spill(rows, count, found, k)
+        k = 0
+        for j in range(i, i + BLOCK):
+            if <uint32_t>(status[j] - low) <= span:
+                rows[count] = j
+                count += 1
+    for i in range(n - n % BLOCK, n):
+        found[k] = i
+        k += <uint32_t>(status[i] - low) <= span
+    return _spill(rows, count, found, k)
+
+
 def rows_with_status(const int8_t[::1] status, int8_t code, int64_t[::1] rows):
     """Rows whose status is ``code``, in row order; returns how many were written.
 
@@ -417,39 +454,27 @@ def rows_with_status(const int8_t[::1] status, int8_t code, int64_t[::1] rows):
         status: int8 (N); code: the status wanted.
         rows: OUT int64 (>= N), allocated by the caller.
     """
-    cdef Py_ssize_t i, j, b, n = status.shape[0], count = 0, k = 0
-    if rows.shape[0] < n:
+    if rows.shape[0] < status.shape[0]:
         raise ValueError("rows must be at least as long as status")
-    cdef int64_t found[FOUND]
-    cdef uint8_t hits
+    cdef Py_ssize_t count
     with nogil:
-        for b in range(n // BLOCK):
-            i = b * BLOCK
-            hits = 0
-            for j in range(BLOCK):
-                hits += status[i + j] == code
-            if hits == 0:
-                continue
-            if hits < DENSE:
-                for j in range(BLOCK):
-                    found[k] = i + j
-                    k += status[i + j] == code
-                if k > FOUND - BLOCK:
-                    count = _spill(rows, count, found, k)
-                    k = 0
-                continue
-            # Mostly rows wanted: few changes of status, so branches are predicted, and
-            # the rows go straight to ``rows`` (after the buffer, to keep the order).
-            count = _spill(rows, count, found, k)
-            k = 0
-            for j in range(i, i + BLOCK):
-                if status[j] == code:
-                    rows[count] = j
-                    count += 1
-        for i in range(n - n % BLOCK, n):
-            found[k] = i
-            k += status[i] == code
-        count = _spill(rows, count, found, k)
+        count = _rows_in_range(status, code, 0, rows)
+    return count
+
+
+def rows_with_status_from(const int8_t[::1] status, int8_t lowest, int64_t[::1] rows):
+    """Rows whose status is ``lowest`` or above (e.g. everyone not working: platform,
+    unemployed, retraining), in row order; returns how many were written.
+
+    Args:
+        status: int8 (N); lowest: the lowest status wanted.
+        rows: OUT int64 (>= N), allocated by the caller.
+    """
+    if rows.shape[0] < status.shape[0]:
+        raise ValueError("rows must be at least as long as status")
+    cdef Py_ssize_t count
+    with nogil:
+        count = _rows_in_range(status, lowest, <uint32_t>(127 - lowest), rows)
     return count
 
 
@@ -668,6 +693,50 @@ def exposed_in_adopting(const int8_t[::1] status, const int16_t[::1] occupation,
     if bad >= 0:
         raise ValueError(f"row {bad}: occupation or firm out of range")
     return count
+
+
+def exposed_in_adopting_by_channel(const int8_t[::1] status, const int16_t[::1] occupation,
+                                   const int32_t[::1] firm, const double[::1] wage,
+                                   const int8_t[::1] channel_of_occupation,
+                                   const double[::1] cost, const uint8_t[:, ::1] adopting,
+                                   int64_t[:, ::1] rows, int64_t[::1] counts):
+    """``exposed_in_adopting`` for both channels in one pass: ``rows[c, :counts[c]]`` are
+    the rows it gives for channel ``c``, technology cost ``cost[c]`` and adopting firms
+    ``adopting[c]``, in row order.
+
+    Args:
+        cost: float64 (2); adopting: uint8 (2, F); rows: OUT int64 (2, >= N);
+            counts: OUT int64 (2).
+    """
+    cdef Py_ssize_t i, n = status.shape[0]
+    cdef Py_ssize_t n_firms = adopting.shape[1], n_occupations = channel_of_occupation.shape[0]
+    if occupation.shape[0] != n or firm.shape[0] != n or wage.shape[0] != n \
+            or rows.shape[1] < n:
+        raise ValueError("occupation, firm, wage and rows need the length of status")
+    if cost.shape[0] != 2 or adopting.shape[0] != 2 or rows.shape[0] != 2 or counts.shape[0] != 2:
+        raise ValueError("cost, adopting, rows and counts need one entry per channel (2)")
+    cdef Py_ssize_t bad = -1
+    cdef int64_t c, found0 = 0, found1 = 0
+    with nogil:
+        for i in range(n):
+            if status[i] != EMPLOYED:
+                continue
+            if _outside(occupation[i], n_occupations) | _outside(firm[i], n_firms):
+                bad = i
+                break
+            c = channel_of_occupation[occupation[i]]
+            if c == 0:
+                if adopting[0, firm[i]] and wage[i] > cost[0]:
+                    rows[0, found0] = i
+                    found0 += 1
+            elif c == 1:
+                if adopting[1, firm[i]] and wage[i] > cost[1]:
+                    rows[1, found1] = i
+                    found1 += 1
+    if bad >= 0:
+        raise ValueError(f"row {bad}: occupation or firm out of range")
+    counts[0] = found0
+    counts[1] = found1
 
 
 def employees_of(const int8_t[::1] status, const int32_t[::1] firm,

@@ -349,6 +349,13 @@ def rows_with_status(status, code, rows):
     return int(found.size)
 
 
+def rows_with_status_from(status, lowest, rows):
+    """Rows whose status is ``lowest`` or above, in row order; returns their number."""
+    found = np.flatnonzero(status >= lowest)
+    rows[:found.size] = found
+    return int(found.size)
+
+
 def retiring_rows(birth_month, gender, month, retirement_age_months, rows):
     """Rows at or past the retirement age of their gender this month; returns the count."""
     found = np.flatnonzero(month - birth_month.astype(np.int64) >= retirement_age_months[gender])
@@ -387,6 +394,14 @@ def exposed_in_adopting(status, occupation, firm, wage, channel_of_occupation, c
                            & (adopting[np.maximum(firm, 0)] != 0) & (wage > cost))
     rows[:found.size] = found
     return int(found.size)
+
+
+def exposed_in_adopting_by_channel(status, occupation, firm, wage, channel_of_occupation, cost,
+                                   adopting, rows, counts):
+    """exposed_in_adopting for channels 0 and 1: rows[c, :counts[c]]."""
+    for c in range(2):
+        counts[c] = exposed_in_adopting(status, occupation, firm, wage, channel_of_occupation,
+                                        c, cost[c], adopting[c], rows[c])
 
 
 def employees_of(status, firm, selected, rows):

@@ -21,6 +21,7 @@ from kernels.reference import stream_key
 from . import __version__
 from .economy import Economy
 from .errors import ScenarioError
+from .invariants import InvariantError
 from .invariants import check_invariants as _check_invariants
 from .metrics import (
     MODEL_REPORTERS,
@@ -30,6 +31,7 @@ from .metrics import (
     region_frame,
 )
 from .policies import PARAMETERS, validate_parameter
+from .population import Status
 from .randomness import Stream
 from .regions import migration_graph, place_regions, shortest_path_km
 from .scenario import load_scenario
@@ -60,6 +62,14 @@ STAGES = (
     ("migration", migration),
     ("public_accounts", public_accounts),
 )
+
+#: After this stage, until the month ends, no stage moves anyone from work (employees, the
+#: self-employed) into not working (platform, unemployed, retraining): later stages only
+#: move people among the not-working statuses or into work. The rows not working when it
+#: ends therefore hold every not-working row to the end of the month, and the later stages
+#: look statuses up among them instead of scanning the whole population
+#: (:meth:`LaborMarketModel.rows_with_status`; checked with ``check_invariants``).
+NOT_WORKING_SETTLED_AFTER = "matching"
 
 _MAX_SEED = 2**63 - 1
 
@@ -202,6 +212,7 @@ class LaborMarketModel(mesa.Model):
         self.stage_seconds["collect"] = 0.0
         self.region_history = []
         self._occupation_cdf_month = -1
+        self._not_working_rows = None   # set late in each step (NOT_WORKING_SETTLED_AFTER)
 
         self.market = market_statistics(self)
         self.initial_unemployment_rs = np.maximum(self.market["unemployment_rate_rs"], 1e-3)
@@ -223,10 +234,21 @@ class LaborMarketModel(mesa.Model):
     # -- quantities the stages share -------------------------------------------------------
 
     def rows_with_status(self, status) -> np.ndarray:
-        """Rows of the workers whose status is ``status``, in row order (one pass)."""
+        """Rows of the workers whose status is ``status``, in row order: one pass over the
+        population, or, for a not-working status late in the month, a filter of the rows
+        not working (see ``NOT_WORKING_SETTLED_AFTER``)."""
+        if self._not_working_rows is not None and status >= Status.PLATFORM:
+            rows = self._not_working_rows
+            return rows[self.workers.status[rows] == status]
         rows = np.empty(len(self.workers), dtype=np.int64)
         count = self.kernels.rows_with_status(self.workers.status, int(status), rows)
         return rows[:count]
+
+    def _rows_not_working(self) -> np.ndarray:
+        """Rows of everyone on a platform, unemployed or retraining, in row order."""
+        rows = np.empty(len(self.workers), dtype=np.int64)
+        count = self.kernels.rows_with_status_from(self.workers.status, int(Status.PLATFORM), rows)
+        return rows[:count].copy()   # not a view of a population-sized buffer
 
     def stream_key(self, stream: str) -> int:
         """64-bit key of a named random stream for this seed and month."""
@@ -301,15 +323,20 @@ class LaborMarketModel(mesa.Model):
         self.month += 1
         self.workers.labels["month"] = self.month
         self.month_accounts = {"migration_subsidy": 0.0}
+        self._not_working_rows = None
         for name, stage in STAGES:
             start = time.perf_counter()
             stage(self)
+            if name == NOT_WORKING_SETTLED_AFTER:
+                self._not_working_rows = self._rows_not_working()
             self.stage_seconds[name] += time.perf_counter() - start
         start = time.perf_counter()
         self._collect()
         self.stage_seconds["collect"] += time.perf_counter() - start
         if self.check_invariants:
+            _check_not_working_settled(self)
             _check_invariants(self)
+        self._not_working_rows = None
 
     def run(self, months: int) -> None:
         """Run ``months`` monthly steps."""
@@ -355,6 +382,18 @@ class LaborMarketModel(mesa.Model):
     def migration_matrix(self):
         """Cumulative moves between regions: origin, destination, persons."""
         return migration_frame(self)
+
+
+def _check_not_working_settled(model) -> None:
+    """Nobody outside the rows not working after ``NOT_WORKING_SETTLED_AFTER`` is now
+    on a platform, unemployed or retraining."""
+    if model._not_working_rows is None:
+        return
+    outside = np.ones(len(model.workers), dtype=bool)
+    outside[model._not_working_rows] = False
+    if (model.workers.status[outside] >= Status.PLATFORM).any():
+        raise InvariantError(f"a stage after {NOT_WORKING_SETTLED_AFTER} moved a worker "
+                             "from work into not working")
 
 
 def _reporter(name: str):

@@ -59,3 +59,49 @@ def test_detects_firm_in_another_region():
 
 def test_detects_uncounted_population_change():
     _broken(lambda m: m.workers.remove(np.array([0])))
+
+
+def test_detects_a_late_stage_that_moves_a_worker_from_work_into_unemployment(monkeypatch):
+    """Stages after matching may look up not-working statuses among the rows not working
+    after matching (sim.model.NOT_WORKING_SETTLED_AFTER): a later stage breaking that
+    promise must fail the invariant check, not silently miss the worker."""
+    import sim.model
+    from sim.stages.separations import separate
+
+    def lay_off_one(model):
+        separate(model, np.flatnonzero(model.workers.status == Status.EMPLOYED)[:1])
+
+    stages = list(sim.model.STAGES)
+    at = [name for name, _ in stages].index(sim.model.NOT_WORKING_SETTLED_AFTER) + 1
+    stages.insert(at, ("late_layoff", lay_off_one))
+    monkeypatch.setattr(sim.model, "STAGES", tuple(stages))
+    model = LaborMarketModel(scale=0.001, rng=1, check_invariants=True)
+    model.stage_seconds["late_layoff"] = 0.0
+    with pytest.raises(InvariantError, match="from work into not working"):
+        model.step()
+
+
+def test_late_stages_see_the_same_rows_as_a_full_scan():
+    """The filtered lookup after matching returns exactly the rows a full scan would."""
+    import sim.model
+
+    model = LaborMarketModel(scale=0.001, rng=2)
+    model.run(2)
+    seen = {}
+    original = sim.model.STAGES
+
+    def probe(m):
+        for code in (Status.PLATFORM, Status.UNEMPLOYED, Status.RETRAINING):
+            seen[code] = (m.rows_with_status(code), np.flatnonzero(m.workers.status == code))
+
+    stages = tuple(original) + (("probe", probe),)
+    sim.model.STAGES = stages
+    try:
+        model.stage_seconds["probe"] = 0.0
+        model.step()
+    finally:
+        sim.model.STAGES = original
+    assert model._not_working_rows is None          # cleared when the month ends
+    for code, (filtered, scanned) in seen.items():
+        assert np.array_equal(filtered, scanned), code
+    assert sum(s.size for s, _ in seen.values()) > 0

@@ -119,6 +119,29 @@ def test_rows_with_status_cython_equals_reference(p, code):
 
 
 @SETTINGS
+@given(p=populations(), lowest=st.integers(-3, 6))
+def test_rows_with_status_from_cython_equals_reference(p, lowest):
+    n = len(p["status"])
+    rows = _rows(_population, "rows_with_status_from", p["status"], lowest, n=n)
+    assert np.array_equal(rows, _rows(reference, "rows_with_status_from", p["status"], lowest, n=n))
+    assert np.array_equal(rows, np.flatnonzero(p["status"] >= lowest))
+
+
+def test_status_selections_over_many_blocks_and_every_code():
+    """Long runs and scattered rows across many 64-row blocks, codes out of range too."""
+    rng = np.random.default_rng(5)
+    status = np.repeat(rng.integers(0, 5, 300), rng.integers(1, 200, 300)).astype(np.int8)
+    status[rng.random(status.size) < 0.01] = 4
+    status[-3:] = [-128, 127, 2]
+    n = status.size
+    for code in (-128, -1, 0, 2, 4, 5, 127):
+        assert np.array_equal(_rows(_population, "rows_with_status", status, code, n=n),
+                              np.flatnonzero(status == code))
+        assert np.array_equal(_rows(_population, "rows_with_status_from", status, code, n=n),
+                              np.flatnonzero(status >= code))
+
+
+@SETTINGS
 @given(p=populations())
 def test_retiring_and_separating_rows_cython_equal_reference(p):
     n = len(p["status"])
@@ -158,6 +181,25 @@ def test_automation_savings_and_exposed_rows_cython_equal_reference(p, n_firms):
         assert np.array_equal(rows, _rows(reference, "exposed_in_adopting", *args, n=n))
         assert (p["status"][rows] == 0).all() and (adopting[firm[rows]] == 1).all()
         assert (p["wage"][rows] > cost[c]).all()
+
+
+@SETTINGS
+@given(p=populations(), n_firms=st.integers(1, 30))
+def test_exposed_rows_of_both_channels_in_one_pass_equal_one_channel_at_a_time(p, n_firms):
+    n = len(p["status"])
+    rng = np.random.default_rng(3 * n + n_firms)
+    firm = rng.integers(0, n_firms, n).astype(np.int32)
+    channel = rng.integers(-1, 2, 7).astype(np.int8)
+    cost = rng.uniform(1e5, 3e5, 2)
+    adopting = (rng.random((2, n_firms)) < 0.5).astype(np.uint8)
+    for module in (_population, reference):
+        rows, counts = np.full((2, n), -7, dtype=np.int64), np.zeros(2, dtype=np.int64)
+        module.exposed_in_adopting_by_channel(p["status"], p["occupation"], firm, p["wage"],
+                                              channel, cost, adopting, rows, counts)
+        for c in (0, 1):
+            one = _rows(_population, "exposed_in_adopting", p["status"], p["occupation"], firm,
+                        p["wage"], channel, c, cost[c], adopting[c], n=n)
+            assert np.array_equal(rows[c, :counts[c]], one)
 
 
 @SETTINGS

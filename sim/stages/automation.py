@@ -59,10 +59,11 @@ def automation(model) -> None:
     model.kernels.automation_savings(w.status, w.occupation, w.firm, w.wage,
                                      model.channel_of_occupation, model.channel_exposure,
                                      costs, bills, savings)
+    # Adoption decisions of both channels first: they depend only on the savings above.
+    adopting = np.zeros((len(CHANNELS), n_firms), dtype=bool)
     for c, channel in enumerate(CHANNELS):
         if not _channel_active(model, channel):
             continue
-        cost = costs[c]
         bill, saving = bills[c * n_firms:(c + 1) * n_firms], savings[c * n_firms:(c + 1) * n_firms]
         relative = np.divide(saving, bill, out=np.zeros(n_firms), where=bill > 0)
         hazard = auto["max_adoption_hazard"] * (1.0 - np.exp(-relative / auto["hazard_saving_scale"]))
@@ -70,16 +71,22 @@ def automation(model) -> None:
         if candidates.size == 0:
             continue
         u = uniform_for(model.seed, model.month, Stream.AUTOMATION_ADOPTION, candidates, c)
-        adopting = np.zeros(n_firms, dtype=bool)
-        adopting[candidates[u < hazard[candidates]]] = True
-        model.adoptions_total += int(adopting.sum())
-        model.ever_automated[adopting] = True
-        if not adopting.any():
-            continue
-        rows = np.empty(len(w), dtype=np.int64)
-        rows = rows[:model.kernels.exposed_in_adopting(
-            w.status, w.occupation, w.firm, w.wage, model.channel_of_occupation, c, cost,
-            adopting.view(np.uint8), rows)]
+        adopting[c, candidates[u < hazard[candidates]]] = True
+        model.adoptions_total += int(adopting[c].sum())
+        model.ever_automated[adopting[c]] = True
+    if not adopting.any():
+        _update_productivity(model)
+        return
+    # The jobs each adoption can replace, both channels in one pass over the employees.
+    # Displacement in one channel cannot change the other's rows: an occupation belongs
+    # to one channel only, and displacement touches only the displaced.
+    exposed = np.empty((len(CHANNELS), len(w)), dtype=np.int64)
+    counts = np.zeros(len(CHANNELS), dtype=np.int64)
+    model.kernels.exposed_in_adopting_by_channel(
+        w.status, w.occupation, w.firm, w.wage, model.channel_of_occupation, costs,
+        adopting.view(np.uint8), exposed, counts)
+    for c, channel in enumerate(CHANNELS):
+        rows = exposed[c, :counts[c]]
         if rows.size == 0:
             continue
         p = model.channel_exposure[w.occupation[rows]]
@@ -95,6 +102,13 @@ def automation(model) -> None:
         f.complementary_jobs[:] += model.new_job_ratio * per_firm
         model.displaced_total += displaced.size
         model.new_jobs_total += model.new_job_ratio * displaced.size
+    _update_productivity(model)
+
+
+def _update_productivity(model) -> None:
+    """A firm's productivity rises with its automation level (share of exposed positions)."""
+    f = model.firms
+    n_firms = len(f)
     level = np.divide(f.automated_routine + f.automated_genai, f.exposed_positions,
                       out=np.zeros(n_firms), where=f.exposed_positions > 0)
     f.productivity[:] = 1.0 + model.scenario_data.params["wages"]["automation_productivity_gain"] \
