@@ -35,7 +35,7 @@ KERNELS = {
                     "rows_with_status", "rows_with_status_from", "retiring_rows", "separations_due",
                     "automation_savings", "exposed_in_adopting", "exposed_in_adopting_by_channel",
                     "employees_of",
-                    "count_by_cell", "subsidised_rows"),
+                    "count_by_cell", "subsidised_rows", "separate_workers"),
     "_draws": ("draw_from_cdf_rows",),
 }
 

@@ -811,3 +811,53 @@ def subsidised_rows(const int16_t[::1] subsidy_until, const int8_t[::1] status,
                 rows[count] = i
                 count += 1
     return count
+
+
+def separate_workers(const int64_t[::1] rows, int64_t month, int8_t[::1] status,
+                     int32_t[::1] firm, double[::1] wage, double[::1] last_wage,
+                     int16_t[::1] unemployed_since, int16_t[::1] subsidy_until,
+                     int16_t[::1] separation_month, int32_t[::1] employees):
+    """Move workers ``rows`` (distinct) from a job or self-employment into unemployment,
+    in one pass over them: an employee frees the position (``employees`` of the firm);
+    the last wage is kept for benefits; wage 0, no firm, unemployed since ``month``, no
+    hiring subsidy, no separation due (30,000). Same results as the reference.
+
+    Args (N workers, F firms):
+        rows: int64 (S), distinct rows in [0, N).
+        status, firm, wage, last_wage, unemployed_since, subsidy_until,
+            separation_month: IN/OUT worker columns (N). employees: IN/OUT int32 (F).
+
+    Raises:
+        ValueError: a row out of range, or an employee's firm out of range (checked for
+            all rows before anything is changed).
+    """
+    cdef Py_ssize_t j, S = rows.shape[0], N = status.shape[0], F = employees.shape[0]
+    cdef Py_ssize_t bad = -1
+    cdef int64_t r
+    for name, m in (("firm", firm.shape[0]), ("wage", wage.shape[0]),
+                    ("last_wage", last_wage.shape[0]),
+                    ("unemployed_since", unemployed_since.shape[0]),
+                    ("subsidy_until", subsidy_until.shape[0]),
+                    ("separation_month", separation_month.shape[0])):
+        if m != N:
+            raise ValueError(f"{name} has length {m}, status has {N}")
+    with nogil:
+        for j in range(S):
+            r = rows[j]
+            if _outside(r, N) or (status[r] == EMPLOYED and _outside(firm[r], F)):
+                bad = j
+                break
+    if bad >= 0:
+        raise ValueError(f"separation {bad}: row or firm out of range")
+    with nogil:
+        for j in range(S):
+            r = rows[j]
+            if status[r] == EMPLOYED:
+                employees[firm[r]] -= 1
+            last_wage[r] = wage[r]
+            wage[r] = 0.0
+            firm[r] = -1
+            status[r] = UNEMPLOYED
+            unemployed_since[r] = <int16_t>month
+            subsidy_until[r] = -1
+            separation_month[r] = 30000

@@ -442,3 +442,22 @@ def draw_from_cdf_rows(cdf, rows, u, out):
     flat = (np.arange(cdf.shape[0])[:, None] + cdf).ravel()
     out[:] = np.searchsorted(flat, rows + u, side="right") - rows * cdf.shape[1]
     return True
+
+
+def separate_workers(rows, month, status, firm, wage, last_wage, unemployed_since,
+                     subsidy_until, separation_month, employees):
+    """Workers ``rows`` (distinct) from a job or self-employment into unemployment."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.size and (rows.min() < 0 or rows.max() >= status.size):
+        raise ValueError("separate_workers: a row is out of range")
+    at_firm = rows[status[rows] == 0]
+    if at_firm.size and (firm[at_firm].min() < 0 or firm[at_firm].max() >= employees.size):
+        raise ValueError("separate_workers: an employee's firm is out of range")
+    employees -= np.bincount(firm[at_firm], minlength=employees.size).astype(employees.dtype)
+    last_wage[rows] = wage[rows]
+    wage[rows] = 0.0
+    firm[rows] = -1
+    status[rows] = 3
+    unemployed_since[rows] = month
+    subsidy_until[rows] = -1
+    separation_month[rows] = 30_000

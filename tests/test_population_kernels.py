@@ -336,3 +336,43 @@ def test_the_first_row_out_of_range_is_the_one_reported(seed, case):
     with pytest.raises(ValueError, match=f"^row {at[0]}:"):
         kernel_call(p, wage)()
     assert np.array_equal(wage, before)   # update_incumbent_wages changes nothing first
+
+
+@SETTINGS
+@given(p=populations(), n_firms=st.integers(1, 20), month=st.integers(0, 300))
+def test_separate_workers_cython_equals_reference(p, n_firms, month):
+    n = len(p["status"])
+    rng = np.random.default_rng(n * 5 + n_firms)
+    firm = np.where(p["status"] == 0, rng.integers(0, n_firms, n), -1).astype(np.int32)
+    rows = rng.permutation(n)[:int(rng.integers(0, n + 1))].astype(np.int64)
+    results = []
+    for module in (_population, reference):
+        cols = dict(status=p["status"].copy(), firm=firm.copy(), wage=p["wage"].copy(),
+                    last_wage=np.zeros(n), unemployed_since=p["unemployed_since"].copy(),
+                    subsidy_until=np.full(n, 7, dtype=np.int16),
+                    separation_month=np.full(n, 99, dtype=np.int16))
+        employees = np.bincount(firm[firm >= 0], minlength=n_firms).astype(np.int32)
+        module.separate_workers(rows, month, cols["status"], cols["firm"], cols["wage"],
+                                cols["last_wage"], cols["unemployed_since"],
+                                cols["subsidy_until"], cols["separation_month"], employees)
+        results.append((cols, employees))
+    (c, e), (r, f) = results
+    assert np.array_equal(e, f)
+    for name in c:
+        assert np.array_equal(c[name], r[name]), name
+    assert (c["status"][rows] == 3).all() and (c["wage"][rows] == 0).all()
+    assert np.array_equal(c["last_wage"][rows], p["wage"][rows])
+    # Positions freed are exactly the employees separated.
+    kept = c["status"] == 0
+    assert np.array_equal(e, np.bincount(c["firm"][kept], minlength=n_firms))
+
+
+def test_separate_workers_rejects_a_row_out_of_range_before_changing_anything():
+    status = np.zeros(3, dtype=np.int8)
+    for module in (_population, reference):
+        cols = [status.copy(), np.zeros(3, np.int32), np.ones(3), np.zeros(3),
+                np.zeros(3, np.int16), np.zeros(3, np.int16), np.zeros(3, np.int16)]
+        employees = np.array([3], dtype=np.int32)
+        with pytest.raises(ValueError):
+            module.separate_workers(np.array([0, 5], dtype=np.int64), 4, *cols, employees)
+        assert (cols[0] == 0).all() and employees[0] == 3

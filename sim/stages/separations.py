@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import Status
 from ..randomness import Stream, geometric_months, uniform_for
 
 __all__ = ["separations", "separate", "next_separation_month"]
@@ -25,19 +24,13 @@ def next_separation_month(model, ids: np.ndarray, sectors: np.ndarray) -> np.nda
 
 
 def separate(model, rows: np.ndarray) -> None:
-    """Move workers ``rows`` from a job (or self-employment) into unemployment."""
+    """Move workers ``rows`` (distinct) from a job (or self-employment) into unemployment
+    (the ``separate_workers`` kernel: the last wage kept, the position freed)."""
     w = model.workers
-    at_firm = rows[w.status[rows] == Status.EMPLOYED]
-    if at_firm.size:
-        model.firms.employees[:] -= np.bincount(
-            w.firm[at_firm], minlength=len(model.firms)).astype(np.int32)
-    w.last_wage[rows] = w.wage[rows]
-    w.wage[rows] = 0.0
-    w.firm[rows] = -1
-    w.status[rows] = Status.UNEMPLOYED
-    w.unemployed_since[rows] = model.month
-    w.subsidy_until[rows] = -1
-    w.separation_month[rows] = 30_000
+    model.kernels.separate_workers(
+        np.ascontiguousarray(rows, dtype=np.int64), model.month, w.status, w.firm, w.wage,
+        w.last_wage, w.unemployed_since, w.subsidy_until, w.separation_month,
+        model.firms.employees)
 
 
 def separations(model) -> None:
