@@ -802,14 +802,33 @@ def subsidised_rows(const int16_t[::1] subsidy_until, const int8_t[::1] status,
                     int64_t month, int64_t[::1] rows):
     """Rows of employees whose hiring wage subsidy runs this month (``subsidy_until >=
     month``), in row order; returns the count."""
-    cdef Py_ssize_t i, n = status.shape[0], count = 0
+    cdef Py_ssize_t i, j, b, n = status.shape[0], count = 0, k = 0
     if subsidy_until.shape[0] != n or rows.shape[0] < n:
         raise ValueError("subsidy_until and rows need the length of status")
+    # Few workers hold a subsidy: 64-row blocks with none are skipped after a count the
+    # compiler vectorises (as in separations_due). The month as an int16 for that test:
+    # past the int16 range no subsidy runs, below it every block is looked at.
+    cdef int16_t running = <int16_t>max(-32768, min(month, 32767))
+    cdef int64_t found[FOUND]
+    cdef uint8_t hits
     with nogil:
-        for i in range(n):
-            if subsidy_until[i] >= month and status[i] == EMPLOYED:
-                rows[count] = i
-                count += 1
+        for b in range(n // BLOCK):
+            i = b * BLOCK
+            hits = 0
+            for j in range(BLOCK):
+                hits += subsidy_until[i + j] >= running
+            if hits == 0:
+                continue
+            for j in range(BLOCK):
+                found[k] = i + j
+                k += (subsidy_until[i + j] >= month) & (status[i + j] == EMPLOYED)
+            if k > FOUND - BLOCK:
+                count = _spill(rows, count, found, k)
+                k = 0
+        for i in range(n - n % BLOCK, n):
+            found[k] = i
+            k += (subsidy_until[i] >= month) & (status[i] == EMPLOYED)
+        count = _spill(rows, count, found, k)
     return count
 
 
