@@ -86,7 +86,7 @@ def post_vacancies(model) -> None:
     k = np.arange(firm.size) - np.repeat(np.cumsum(count) - count, count)
     ids = (firm.astype(np.int64) + 1) * _PER_FIRM + k
     seed, month = model.seed, model.month
-    u = [uniform_for(seed, month, Stream.VACANCY_OCCUPATION, ids, d) for d in range(4)]
+    u = [uniform_for(seed, month, Stream.VACANCY_OCCUPATION, ids, d) for d in range(3)]
     sector = f.sector[firm].astype(np.int64)
     comp_share = np.divide(f.complementary_jobs[firm], np.maximum(target[firm], 1.0))
     complementary = u[0] < comp_share
@@ -95,8 +95,9 @@ def post_vacancies(model) -> None:
                       np.maximum(f.exposed_positions[firm], 1.0))
     redirect = eco.at_risk[occ] & (u[2] < level)
     complementary |= redirect
-    occ_comp = draw_from_cdf_rows(model.complementary_cdf, sector, u[1])
-    occ = np.where(complementary, occ_comp, occ)
+    # Drawn only where used (each draw is elementwise: the same values as drawing all).
+    occ[complementary] = draw_from_cdf_rows(model.complementary_cdf, sector[complementary],
+                                            u[1][complementary])
     firm_factor = f.wage_offer[firm] * np.sqrt(f.productivity[firm])
     region = f.region[firm].astype(np.int64)
 
