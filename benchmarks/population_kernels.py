@@ -14,6 +14,12 @@ This is a measure, not a test. Single-threaded; run it on a quiet machine. Usage
 
     python benchmarks/population_kernels.py [--scale 1.0] [--steps 3] [--calls 5]
                                             [--module kernels._population]
+                                            [--checkpoint PATH]
+
+``--checkpoint PATH`` loads the model from PATH if it exists (``--scale`` and
+``--steps`` are then ignored), and otherwise builds it, steps it and saves it there:
+rows get out of order over a long run (hires, separations, retirements), and a
+checkpoint at month 100 measures that regime without stepping 100 months each time.
 
 ``--module`` times another build of the same kernels (any importable module with the
 same functions), e.g. a copy of an earlier version, against the same model.
@@ -99,6 +105,15 @@ def kernel_calls(model, kernels) -> dict:
     adopting = (np.random.default_rng(0).random(n_firms) < hazard).view(np.uint8)
     selected = (np.random.default_rng(1).random(n_firms) < 0.02).view(np.uint8)
     ages = model.retirement_age_months.astype(np.float64)
+    # Both channels' adopting firms, as the automation stage passes them (the genai
+    # channel drawn from its own savings, the same way).
+    both = np.zeros((2, n_firms), dtype=np.uint8)
+    both[0] = adopting
+    relative = np.divide(saving[n_firms:], bill[n_firms:], out=np.zeros(n_firms),
+                         where=bill[n_firms:] > 0)
+    hazard = auto["max_adoption_hazard"] * (1.0 - np.exp(-relative / auto["hazard_saving_scale"]))
+    both[1] = np.random.default_rng(2).random(n_firms) < hazard
+    two_rows = np.empty((2, n), dtype=np.int64)
 
     calls = {
         "worker_statistics": (worker_statistics, statistics_outputs),
@@ -119,6 +134,16 @@ def kernel_calls(model, kernels) -> dict:
                                                 adopting, rows),
             tuple),
         "employees_of": (lambda: kernels.employees_of(w.status, w.firm, selected, rows), tuple),
+        "count_by_cell(self_employed)": (
+            lambda out: kernels.count_by_cell(w.status, w.region, w.sector,
+                                              int(Status.SELF_EMPLOYED),
+                                              model.economy.n_sectors, out),
+            lambda: (np.zeros(n_r * model.economy.n_sectors, dtype=np.int64),)),
+        "exposed_in_adopting_by_channel": (
+            lambda out, found: kernels.exposed_in_adopting_by_channel(
+                w.status, w.occupation, w.firm, w.wage, model.channel_of_occupation, costs,
+                both, out, found),
+            lambda: (two_rows, np.zeros(2, dtype=np.int64))),
     }
     for status in Status:
         calls[f"rows_with_status({status.name.lower()})"] = (
@@ -132,11 +157,17 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--calls", type=int, default=5)
     parser.add_argument("--module", default="kernels._population")
+    parser.add_argument("--checkpoint", type=Path, default=None)
     args = parser.parse_args(argv)
     kernels = importlib.import_module(args.module)
     start = time.perf_counter()
-    model = LaborMarketModel(scale=args.scale, rng=1)
-    model.run(args.steps)
+    if args.checkpoint is not None and args.checkpoint.exists():
+        model = LaborMarketModel.load(args.checkpoint)
+    else:
+        model = LaborMarketModel(scale=args.scale, rng=1)
+        model.run(args.steps)
+        if args.checkpoint is not None:
+            model.save(args.checkpoint)
     print(f"{len(model.workers):,} workers, {len(model.firms):,} firms, month {model.month} "
           f"(built and stepped in {time.perf_counter() - start:.1f} s); {args.module}")
     for name, (call, prepare) in kernel_calls(model, kernels).items():
