@@ -45,6 +45,7 @@ cdef enum:
 cdef enum:
     BLOCK = 64
     FOUND = 1024
+    DENSE = 48      # rows_with_status: a block with this many rows wanted (see there)
     FEW = 8         # update_incumbent_wages: changes of status below which branches pay
     SCATTERED = 16  # worker_statistics: changes of key above which runs do not pay
 
@@ -546,7 +547,7 @@ cdef Py_ssize_t _rows_in_range(const int8_t[::1] status, int64_t low, uint32_t s
     vectorise in the block counts."""
     cdef Py_ssize_t i, j, b, n = status.shape[0], count = 0, k = 0
     cdef int64_t found[FOUND]
-    cdef uint8_t hits
+    cdef uint8_t hits, changes
     for b in range(n // BLOCK):
         i = b * BLOCK
         hits = 0
@@ -555,15 +556,31 @@ cdef Py_ssize_t _rows_in_range(const int8_t[::1] status, int64_t low, uint32_t s
         if hits == 0:
             continue
         # Every row wanted (a run of the status, common in a young model): straight to
-        # ``rows``, no test (after the buffer, to keep the order). A block with only
-        # some wanted takes the buffer and no branch: once rows are out of order the
-        # wanted rows interleave with the others and a branch per row mispredicts.
+        # ``rows``, no test (after the buffer, to keep the order). Mostly rows wanted
+        # and few changes of status: a branch per row, predicted but at the changes,
+        # also straight to ``rows``. Otherwise the buffer and no branch: once rows are
+        # out of order the wanted rows interleave with the others and a branch per row
+        # mispredicts.
         if hits == BLOCK:
             count = _spill(rows, count, found, k)
             k = 0
             for j in range(BLOCK):
                 rows[count + j] = i + j
             count += BLOCK
+            continue
+        changes = FEW + 1
+        if hits >= DENSE and i > 0:
+            # From the row before the block: 64 compares, whole vectors.
+            changes = 0
+            for j in range(BLOCK):
+                changes += status[i + j] != status[i + j - 1]
+        if changes <= FEW:
+            count = _spill(rows, count, found, k)
+            k = 0
+            for j in range(i, i + BLOCK):
+                if <uint32_t>(status[j] - low) <= span:
+                    rows[count] = j
+                    count += 1
             continue
         for j in range(BLOCK):
             found[k] = i + j
@@ -767,35 +784,30 @@ def automation_savings(const int8_t[::1] status, const int16_t[::1] occupation,
     cdef int c
     cdef double p, gain
     cdef uint64_t gain_bits
-    cdef Py_ssize_t b, t, m
-    cdef int64_t picked[BLOCK]
     with nogil:
-        for b in range((n + BLOCK - 1) // BLOCK):
-            m = _pick(status, EMPLOYED, b * BLOCK, min(b * BLOCK + BLOCK, n), picked)
-            for t in range(m):
-                i = picked[t]
-                if _outside(occupation[i], n_occupations) | _outside(firm[i], n_firms):
-                    bad = i
-                    break
-                c = channel_of_occupation[occupation[i]]
-                if c < 0:
-                    continue
-                if c > 1:
-                    bad = i
-                    break
-                p = exposure[occupation[i]]
-                key = c * n_firms + firm[i]
-                bill[key] += p * wage[i]
-                gain = wage[i] - cost[c]
-                # max(gain, 0) as a mask on the bits (+0.0 where gain < 0, gain itself
-                # otherwise, NaN and -0.0 included), not a branch: whether a wage is above
-                # the cost follows no order, and the compiler keeps the branch otherwise.
-                memcpy(&gain_bits, &gain, 8)
-                gain_bits &= <uint64_t>(gain < 0.0) - 1
-                memcpy(&gain, &gain_bits, 8)
-                saving[key] += p * gain
-            if bad >= 0:
+        for i in range(n):
+            if status[i] != EMPLOYED:
+                continue
+            if _outside(occupation[i], n_occupations) | _outside(firm[i], n_firms):
+                bad = i
                 break
+            c = channel_of_occupation[occupation[i]]
+            if c < 0:
+                continue
+            if c > 1:
+                bad = i
+                break
+            p = exposure[occupation[i]]
+            key = c * n_firms + firm[i]
+            bill[key] += p * wage[i]
+            gain = wage[i] - cost[c]
+            # max(gain, 0) as a mask on the bits (+0.0 where gain < 0, gain itself
+            # otherwise, NaN and -0.0 included), not a branch: whether a wage is above
+            # the cost follows no order, and the compiler keeps the branch otherwise.
+            memcpy(&gain_bits, &gain, 8)
+            gain_bits &= <uint64_t>(gain < 0.0) - 1
+            memcpy(&gain, &gain_bits, 8)
+            saving[key] += p * gain
     if bad >= 0:
         raise ValueError(f"row {bad}: occupation, firm or channel out of range")
 
