@@ -872,6 +872,14 @@ def exposed_in_adopting_by_channel(const int8_t[::1] status, const int16_t[::1] 
     cdef int64_t c, found0 = 0, found1 = 0
     cdef Py_ssize_t b, t, m
     cdef int64_t picked[BLOCK]
+    # The two channels' rows of ``adopting`` and ``rows`` as plain pointers: fewer
+    # registers held in the loop than two-dimensional indexing (only dereferenced at
+    # a firm in range, and at most n rows written to each).
+    cdef const uint8_t* adopting0 = &adopting[0, 0]
+    cdef const uint8_t* adopting1 = &adopting[1, 0]
+    cdef int64_t* rows0 = &rows[0, 0]
+    cdef int64_t* rows1 = &rows[1, 0]
+    cdef double cost0 = cost[0], cost1 = cost[1]
     with nogil:
         for b in range((n + BLOCK - 1) // BLOCK):
             m = _pick(status, EMPLOYED, b * BLOCK, min(b * BLOCK + BLOCK, n), picked)
@@ -882,12 +890,12 @@ def exposed_in_adopting_by_channel(const int8_t[::1] status, const int16_t[::1] 
                     break
                 c = channel_of_occupation[occupation[i]]
                 if c == 0:
-                    if adopting[0, firm[i]] and wage[i] > cost[0]:
-                        rows[0, found0] = i
+                    if adopting0[firm[i]] and wage[i] > cost0:
+                        rows0[found0] = i
                         found0 += 1
                 elif c == 1:
-                    if adopting[1, firm[i]] and wage[i] > cost[1]:
-                        rows[1, found1] = i
+                    if adopting1[firm[i]] and wage[i] > cost1:
+                        rows1[found1] = i
                         found1 += 1
             if bad >= 0:
                 break
