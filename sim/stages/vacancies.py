@@ -153,11 +153,16 @@ def post_vacancies(model) -> None:
     group = eco.isco_group[occ].astype(np.int64)
     bucket = region * N_GROUPS + group
     order = _order_by_bucket_then_id(bucket, ids, model.n_regions * N_GROUPS)
+    # Each column cast to the kernel's type first (a sequential pass), then gathered once
+    # in bucket order (the random pass, on the narrower type).
+    def by_bucket(values, dtype):
+        return np.asarray(values).astype(dtype, copy=False)[order]
+
     model.vacancy_table = {
-        "vacancy_id": ids[order], "firm": firm[order].astype(np.int64),
-        "region": region[order], "occupation": occ[order].astype(np.int32),
-        "group": group[order].astype(np.int32), "skill": skill[order].astype(np.int32),
-        "wage": offer[order].astype(np.float64),
+        "vacancy_id": by_bucket(ids, np.int64), "firm": by_bucket(firm, np.int64),
+        "region": by_bucket(region, np.int64), "occupation": by_bucket(occ, np.int32),
+        "group": by_bucket(group, np.int32), "skill": by_bucket(skill, np.int32),
+        "wage": by_bucket(offer, np.float64),
         "bucket_start": np.searchsorted(bucket[order],
                                         np.arange(model.n_regions * N_GROUPS + 1)).astype(np.int64),
     }
