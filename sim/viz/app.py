@@ -132,26 +132,28 @@ def _image_html(figure, description: str) -> str:
             f'style="max-width: 100%; height: auto">')
 
 
+def _panel_image(model, panel_type, description: str, css_class: str) -> None:
+    """Render a matplotlib panel as an image, redrawn when the month changes (called from
+    a component's body, so the hooks run in the same order every render)."""
+    update_counter.get()
+    panel = solara.use_memo(panel_type, [])
+    image = solara.use_memo(lambda: _image_html(panel.update(model), description),
+                            [model, model.month])
+    solara.HTML(tag="div", unsafe_innerHTML=image, classes=[css_class])
+
+
 @solara.component
 def MigrationGraph(model):
     """The migration graph now; its title and the image's text alternative give the month."""
-    update_counter.get()
-    panel = solara.use_memo(MigrationGraphPanel, [])
-    image = solara.use_memo(
-        lambda: _image_html(panel.update(model), f"Migration graph, month {model.month} ({model.date})"),
-        [model, model.month])
-    solara.HTML(tag="div", unsafe_innerHTML=image, classes=["labsim-migration-graph"])
+    _panel_image(model, MigrationGraphPanel,
+                 f"Migration graph, month {model.month} ({model.date})", "labsim-migration-graph")
 
 
 @solara.component
 def TimeSeries(model):
     """Unemployment and wages by skill, automation share and retraining, months 0 to now."""
-    update_counter.get()
-    panel = solara.use_memo(TimeSeriesPanel, [])
-    image = solara.use_memo(
-        lambda: _image_html(panel.update(model), f"Time series, months 0 to {model.month}"),
-        [model, model.month])
-    solara.HTML(tag="div", unsafe_innerHTML=image, classes=["labsim-time-series"])
+    _panel_image(model, TimeSeriesPanel, f"Time series, months 0 to {model.month}",
+                 "labsim-time-series")
 
 
 @solara.component
