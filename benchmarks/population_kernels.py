@@ -89,15 +89,17 @@ def kernel_calls(model, kernels) -> dict:
     def savings_outputs():
         return np.zeros(2 * n_firms), np.zeros(2 * n_firms)
 
+    candidate_row, candidate_key = np.empty(n, np.int64), np.empty(n, np.int64)
+
     def automation_savings(bill, saving):
-        kernels.automation_savings(w.status, w.occupation, w.firm, w.wage,
-                                   model.channel_of_occupation, model.channel_exposure,
-                                   costs, bill, saving)
+        return kernels.automation_savings(w.status, w.occupation, w.firm, w.wage,
+                                          model.channel_of_occupation, model.channel_exposure,
+                                          costs, bill, saving, candidate_row, candidate_key)
 
     # The firms that adopt routine automation, drawn as the automation stage draws them
     # (a fixed seed here: only how many firms adopt matters for the time).
     bill, saving = savings_outputs()
-    automation_savings(bill, saving)
+    n_candidates = automation_savings(bill, saving)
     auto = model.scenario_data.params["automation"]
     relative = np.divide(saving[:n_firms], bill[:n_firms], out=np.zeros(n_firms),
                          where=bill[:n_firms] > 0)
@@ -113,7 +115,7 @@ def kernel_calls(model, kernels) -> dict:
                          where=bill[n_firms:] > 0)
     hazard = auto["max_adoption_hazard"] * (1.0 - np.exp(-relative / auto["hazard_saving_scale"]))
     both[1] = np.random.default_rng(2).random(n_firms) < hazard
-    two_rows = np.empty((2, n), dtype=np.int64)
+    two_rows = np.empty((2, n_candidates), dtype=np.int64)
 
     calls = {
         "worker_statistics": (worker_statistics, statistics_outputs),
@@ -128,21 +130,15 @@ def kernel_calls(model, kernels) -> dict:
             lambda: kernels.separations_due(w.separation_month, w.status, model.month, rows),
             tuple),
         "automation_savings": (automation_savings, savings_outputs),
-        "exposed_in_adopting": (
-            lambda: kernels.exposed_in_adopting(w.status, w.occupation, w.firm, w.wage,
-                                                model.channel_of_occupation, 0, costs[0],
-                                                adopting, rows),
-            tuple),
         "employees_of": (lambda: kernels.employees_of(w.status, w.firm, selected, rows), tuple),
         "count_by_cell(self_employed)": (
             lambda out: kernels.count_by_cell(w.status, w.region, w.sector,
                                               int(Status.SELF_EMPLOYED),
                                               model.economy.n_sectors, out),
             lambda: (np.zeros(n_r * model.economy.n_sectors, dtype=np.int64),)),
-        "exposed_in_adopting_by_channel": (
-            lambda out, found: kernels.exposed_in_adopting_by_channel(
-                w.status, w.occupation, w.firm, w.wage, model.channel_of_occupation, costs,
-                both, out, found),
+        "exposed_in_adopting": (
+            lambda out, found: kernels.exposed_in_adopting(
+                candidate_row[:n_candidates], candidate_key[:n_candidates], both, out, found),
             lambda: (two_rows, np.zeros(2, dtype=np.int64))),
     }
     for status in Status:

@@ -33,7 +33,7 @@ KERNELS = {
     "_retraining": ("retraining_choices", "retraining_progress"),
     "_population": ("worker_statistics", "update_incumbent_wages", "job_seeker_rows",
                     "rows_with_status", "rows_with_status_from", "retiring_rows", "separations_due",
-                    "automation_savings", "exposed_in_adopting", "exposed_in_adopting_by_channel",
+                    "automation_savings", "exposed_in_adopting",
                     "employees_of",
                     "count_by_cell", "subsidised_rows", "separate_workers"),
     "_draws": ("draw_from_cdf_rows",),

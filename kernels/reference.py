@@ -371,9 +371,11 @@ def separations_due(separation_month, status, month, rows):
 
 
 def automation_savings(status, occupation, firm, wage, channel_of_occupation, exposure, cost,
-                       bill, saving):
+                       bill, saving, candidate_row, candidate_key):
     """Each firm's exposed wage bill and potential saving, by channel (see the Cython
-    docstring); adds into ``bill`` and ``saving`` (2 * F)."""
+    docstring); adds into ``bill`` and ``saving`` (2 * F). Writes the candidates
+    (employees of a channel paid more than its cost: row, key ``c * F + firm``) in row
+    order and returns their number."""
     n_firms = bill.shape[0] // 2
     employees = np.flatnonzero(status == 0)
     channel = channel_of_occupation[occupation[employees]]
@@ -385,23 +387,24 @@ def automation_savings(status, occupation, firm, wage, channel_of_occupation, ex
                                                            minlength=n_firms)
         saving[c * n_firms:(c + 1) * n_firms] += np.bincount(
             firm[rows], weights=p * np.maximum(pay - cost[c], 0.0), minlength=n_firms)
-
-
-def exposed_in_adopting(status, occupation, firm, wage, channel_of_occupation, channel, cost,
-                        adopting, rows):
-    """Rows of employees of ``channel`` at adopting firms paid above ``cost``; returns the count."""
-    found = np.flatnonzero((status == 0) & (channel_of_occupation[occupation] == channel)
-                           & (adopting[np.maximum(firm, 0)] != 0) & (wage > cost))
-    rows[:found.size] = found
+    candidate = (channel >= 0) & (wage[employees] > cost[np.clip(channel, 0, 1)])
+    found = employees[candidate]
+    candidate_row[:found.size] = found
+    candidate_key[:found.size] = channel[candidate].astype(np.int64) * n_firms + firm[found]
     return int(found.size)
 
 
-def exposed_in_adopting_by_channel(status, occupation, firm, wage, channel_of_occupation, cost,
-                                   adopting, rows, counts):
-    """exposed_in_adopting for channels 0 and 1: rows[c, :counts[c]]."""
-    for c in range(2):
-        counts[c] = exposed_in_adopting(status, occupation, firm, wage, channel_of_occupation,
-                                        c, cost[c], adopting[c], rows[c])
+def exposed_in_adopting(candidate_row, candidate_key, adopting, rows, counts):
+    """Candidates at a firm adopting their channel: rows[c, :counts[c]] (see the Cython
+    docstring)."""
+    n_firms = adopting.shape[1]
+    if ((candidate_key < 0) | (candidate_key >= 2 * n_firms)).any():
+        raise ValueError("exposed_in_adopting: a candidate key is out of range")
+    chosen = adopting.reshape(-1)[candidate_key] != 0
+    for c in (0, 1):
+        found = candidate_row[chosen & ((candidate_key >= n_firms) == c)]
+        rows[c, :found.size] = found
+        counts[c] = found.size
 
 
 def employees_of(status, firm, selected, rows):

@@ -159,6 +159,16 @@ def test_retiring_and_separating_rows_cython_equal_reference(p):
     assert (p["status"][separating] <= 1).all() and (due[separating] <= p["month"]).all()
 
 
+def _savings(module, p, firm, channel, exposure, cost, n_firms):
+    n = len(p["status"])
+    bill, saving = np.zeros(2 * n_firms), np.zeros(2 * n_firms)
+    candidate_row, candidate_key = np.full(n, -7, np.int64), np.full(n, -7, np.int64)
+    count = module.automation_savings(p["status"], p["occupation"], firm, p["wage"], channel,
+                                      exposure, cost, bill, saving, candidate_row,
+                                      candidate_key)
+    return bill, saving, candidate_row[:count], candidate_key[:count]
+
+
 @SETTINGS
 @given(p=populations(), n_firms=st.integers(1, 30))
 def test_automation_savings_and_exposed_rows_cython_equal_reference(p, n_firms):
@@ -167,39 +177,36 @@ def test_automation_savings_and_exposed_rows_cython_equal_reference(p, n_firms):
     firm = rng.integers(0, n_firms, n).astype(np.int32)
     channel = rng.integers(-1, 2, 7).astype(np.int8)
     exposure = rng.uniform(0.3, 0.9, 7)
-    cost = np.array([150_000.0, 250_000.0])
-    out = {m: (np.zeros(2 * n_firms), np.zeros(2 * n_firms)) for m in ("c", "r")}
-    for key, module in (("c", _population), ("r", reference)):
-        module.automation_savings(p["status"], p["occupation"], firm, p["wage"], channel,
-                                  exposure, cost, *out[key])
-    assert np.array_equal(out["c"][0], out["r"][0]) and np.array_equal(out["c"][1], out["r"][1])
-    assert (out["c"][1] <= out["c"][0] + 1e-9 * np.abs(out["c"][0])).all()  # saving <= bill
-    adopting = (rng.random(n_firms) < 0.5).astype(np.uint8)
-    for c in (0, 1):
-        args = (p["status"], p["occupation"], firm, p["wage"], channel, c, cost[c], adopting)
-        rows = _rows(_population, "exposed_in_adopting", *args, n=n)
-        assert np.array_equal(rows, _rows(reference, "exposed_in_adopting", *args, n=n))
-        assert (p["status"][rows] == 0).all() and (adopting[firm[rows]] == 1).all()
-        assert (p["wage"][rows] > cost[c]).all()
-
-
-@SETTINGS
-@given(p=populations(), n_firms=st.integers(1, 30))
-def test_exposed_rows_of_both_channels_in_one_pass_equal_one_channel_at_a_time(p, n_firms):
-    n = len(p["status"])
-    rng = np.random.default_rng(3 * n + n_firms)
-    firm = rng.integers(0, n_firms, n).astype(np.int32)
-    channel = rng.integers(-1, 2, 7).astype(np.int8)
     cost = rng.uniform(1e5, 3e5, 2)
+    compiled = _savings(_population, p, firm, channel, exposure, cost, n_firms)
+    for ours, theirs in zip(compiled, _savings(reference, p, firm, channel, exposure, cost,
+                                               n_firms)):
+        assert np.array_equal(ours, theirs)
+    bill, saving, candidate_row, candidate_key = compiled
+    assert (saving <= bill + 1e-9 * np.abs(bill)).all()
     adopting = (rng.random((2, n_firms)) < 0.5).astype(np.uint8)
+    found = {}
     for module in (_population, reference):
-        rows, counts = np.full((2, n), -7, dtype=np.int64), np.zeros(2, dtype=np.int64)
-        module.exposed_in_adopting_by_channel(p["status"], p["occupation"], firm, p["wage"],
-                                              channel, cost, adopting, rows, counts)
-        for c in (0, 1):
-            one = _rows(_population, "exposed_in_adopting", p["status"], p["occupation"], firm,
-                        p["wage"], channel, c, cost[c], adopting[c], n=n)
-            assert np.array_equal(rows[c, :counts[c]], one)
+        rows = np.full((2, candidate_row.size), -7, dtype=np.int64)
+        counts = np.zeros(2, dtype=np.int64)
+        module.exposed_in_adopting(candidate_row, candidate_key, adopting, rows, counts)
+        found[module] = [rows[c, :counts[c]] for c in (0, 1)]
+    # What the rows are, straight from their definition: employees of an occupation of
+    # the channel, at a firm adopting it, paid more than its cost, in row order.
+    of_channel = channel[p["occupation"]]
+    for c in (0, 1):
+        wanted = np.flatnonzero((p["status"] == 0) & (of_channel == c)
+                                & (adopting[c, firm] == 1) & (p["wage"] > cost[c]))
+        assert np.array_equal(found[_population][c], wanted)
+        assert np.array_equal(found[reference][c], wanted)
+
+
+def test_exposed_in_adopting_rejects_a_key_out_of_range():
+    adopting = np.ones((2, 3), np.uint8)
+    for module in (_population, reference):
+        with pytest.raises(ValueError, match="out of range"):
+            module.exposed_in_adopting(np.array([0, 1]), np.array([5, 6]), adopting,
+                                       np.empty((2, 2), np.int64), np.zeros(2, np.int64))
 
 
 @SETTINGS
@@ -297,7 +304,8 @@ def _wages_call(p, wage):
 def _savings_call(p, wage):
     return lambda: _population.automation_savings(
         p["status"], p["occupation"], p["firm"], wage, np.zeros(7, np.int8), np.full(7, 0.5),
-        np.array([1e5, 2e5]), np.zeros(2 * 50), np.zeros(2 * 50))
+        np.array([1e5, 2e5]), np.zeros(2 * 50), np.zeros(2 * 50),
+        np.empty(len(p["status"]), np.int64), np.empty(len(p["status"]), np.int64))
 
 
 def _retiring_call(p, wage):

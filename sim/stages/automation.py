@@ -54,11 +54,13 @@ def automation(model) -> None:
     w, f = model.workers, model.firms
     n_firms = len(f)
     costs = np.array([technology_cost(model, channel) for channel in CHANNELS])
-    # One pass over the employees: each firm's exposed wage bill and saving, by channel.
+    # One pass over the employees: each firm's exposed wage bill and saving, by channel,
+    # and the candidates for replacement (exposed employees paid more than the cost).
     bills, savings = np.zeros(2 * n_firms), np.zeros(2 * n_firms)
-    model.kernels.automation_savings(w.status, w.occupation, w.firm, w.wage,
-                                     model.channel_of_occupation, model.channel_exposure,
-                                     costs, bills, savings)
+    candidate_row, candidate_key = np.empty(len(w), np.int64), np.empty(len(w), np.int64)
+    n_candidates = model.kernels.automation_savings(
+        w.status, w.occupation, w.firm, w.wage, model.channel_of_occupation,
+        model.channel_exposure, costs, bills, savings, candidate_row, candidate_key)
     # Adoption decisions of both channels first: they depend only on the savings above.
     adopting = np.zeros((len(CHANNELS), n_firms), dtype=bool)
     for c, channel in enumerate(CHANNELS):
@@ -77,14 +79,15 @@ def automation(model) -> None:
     if not adopting.any():
         _update_productivity(model)
         return
-    # The jobs each adoption can replace, both channels in one pass over the employees.
-    # Displacement in one channel cannot change the other's rows: an occupation belongs
-    # to one channel only, and displacement touches only the displaced.
-    exposed = np.empty((len(CHANNELS), len(w)), dtype=np.int64)
+    # The jobs each adoption can replace, both channels at once, from the candidates
+    # (no worker has changed since they were found). Displacement in one channel cannot
+    # change the other's rows: an occupation belongs to one channel only, and
+    # displacement touches only the displaced.
+    exposed = np.empty((len(CHANNELS), n_candidates), dtype=np.int64)
     counts = np.zeros(len(CHANNELS), dtype=np.int64)
-    model.kernels.exposed_in_adopting_by_channel(
-        w.status, w.occupation, w.firm, w.wage, model.channel_of_occupation, costs,
-        adopting.view(np.uint8), exposed, counts)
+    model.kernels.exposed_in_adopting(candidate_row[:n_candidates],
+                                      candidate_key[:n_candidates],
+                                      adopting.view(np.uint8), exposed, counts)
     for c, channel in enumerate(CHANNELS):
         rows = exposed[c, :counts[c]]
         if rows.size == 0:
