@@ -566,11 +566,16 @@ def _draws(module, cdf, rows, u):
 def test_draw_from_cdf_rows_cython_equals_reference(data):
     from kernels import _draws as compiled
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    n_rows, n_cols = data.draw(st.integers(1, 40)), data.draw(st.integers(1, 12))
+    # Up to 300 columns: more entries than the kernel's 256 guide slices per row.
+    n_rows = data.draw(st.integers(1, 40))
+    n_cols = data.draw(st.one_of(st.integers(1, 12), st.integers(100, 300)))
     cdf = _cdf(rng, n_rows, n_cols)
     n = data.draw(st.integers(0, 200))
     rows = rng.integers(0, n_rows, n).astype(np.int64)
-    edges = np.array([0.0, 1.0 - 2.0**-53, 0.5, 1.0 - 2.0**-40])
+    # Slice edges of the guide (multiples of 1/256) and their neighbours, the ends of
+    # [0, 1), and, rarely, draws outside it.
+    edges = np.array([0.0, 1.0 - 2.0**-53, 0.5, 1.0 - 2.0**-40, 3 / 256, 3 / 256 - 2.0**-60,
+                      255 / 256, 1.0, 1.5, -0.25])
     u = np.where(rng.random(n) < 0.3, rng.choice(edges, n), rng.random(n))
     if data.draw(st.booleans()):   # draws that land exactly on cdf entries
         pick = rng.integers(0, n_cols, n)
