@@ -795,34 +795,48 @@ def automation_savings(const int8_t[::1] status, const int16_t[::1] occupation,
     cdef int c
     cdef double p, gain
     cdef uint64_t gain_bits
+    # Per block: the employees (_pick), then the exposed among them (channel >= 0),
+    # both without a branch per row: once rows are out of order, status and channel
+    # change from row to row and such branches mispredict (at national scale, month
+    # 100, this took the pass from ~50 to ~25 ms). Then the sums, exposed rows only.
+    cdef Py_ssize_t b, t, m, k
+    cdef int64_t picked[BLOCK]
+    cdef int64_t exposed[BLOCK]
     with nogil:
-        for i in range(n):
-            if status[i] != EMPLOYED:
-                continue
-            if _outside(occupation[i], n_occupations) | _outside(firm[i], n_firms):
-                bad = i
+        for b in range((n + BLOCK - 1) // BLOCK):
+            m = _pick(status, EMPLOYED, b * BLOCK, min(b * BLOCK + BLOCK, n), picked)
+            k = 0
+            for t in range(m):
+                i = picked[t]
+                if _outside(occupation[i], n_occupations) | _outside(firm[i], n_firms):
+                    bad = i
+                    break
+                c = channel_of_occupation[occupation[i]]
+                if c > 1:
+                    bad = i
+                    break
+                exposed[k] = i
+                k += c >= 0
+            if bad >= 0:
                 break
-            c = channel_of_occupation[occupation[i]]
-            if c < 0:
-                continue
-            if c > 1:
-                bad = i
-                break
-            p = exposure[occupation[i]]
-            key = c * n_firms + firm[i]
-            bill[key] += p * wage[i]
-            gain = wage[i] - cost[c]
-            # Written without a branch, since whether a wage is above the cost follows
-            # no order: the candidate is stored always and kept by advancing the count;
-            # max(gain, 0) is a mask on the bits (+0.0 where gain < 0, gain itself
-            # otherwise, NaN and -0.0 included).
-            candidate_row[found] = i
-            candidate_key[found] = key
-            found += wage[i] > cost[c]
-            memcpy(&gain_bits, &gain, 8)
-            gain_bits &= <uint64_t>(gain < 0.0) - 1
-            memcpy(&gain, &gain_bits, 8)
-            saving[key] += p * gain
+            for t in range(k):
+                i = exposed[t]
+                c = channel_of_occupation[occupation[i]]
+                p = exposure[occupation[i]]
+                key = c * n_firms + firm[i]
+                bill[key] += p * wage[i]
+                gain = wage[i] - cost[c]
+                # Written without a branch, since whether a wage is above the cost
+                # follows no order: the candidate is stored always and kept by
+                # advancing the count; max(gain, 0) is a mask on the bits (+0.0 where
+                # gain < 0, gain itself otherwise, NaN and -0.0 included).
+                candidate_row[found] = i
+                candidate_key[found] = key
+                found += wage[i] > cost[c]
+                memcpy(&gain_bits, &gain, 8)
+                gain_bits &= <uint64_t>(gain < 0.0) - 1
+                memcpy(&gain, &gain_bits, 8)
+                saving[key] += p * gain
     if bad >= 0:
         raise ValueError(f"row {bad}: occupation, firm or channel out of range")
     return found
