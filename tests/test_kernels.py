@@ -194,6 +194,22 @@ def test_matching_equals_reference_when_region_rows_are_not_cumulative(market, d
 
 
 @FAST
+@given(market=markets(max_seekers=300, max_vacancies=200),
+       field=st.sampled_from(["vacancy_occupation", "vacancy_group", "vacancy_skill"]),
+       shift=st.sampled_from([-1, 1]))
+def test_matching_equals_reference_when_vacancy_fields_do_not_fit_compact_records(
+        market, field, shift):
+    """The kernel keeps a vacancy's occupation in an int16 and its group and skill in an
+    int8, and falls back to full-width records when one does not fit. Shifted by a
+    multiple of 2**16 (occupation) or 2**8 (group, skill), a truncated copy would equal
+    the seekers' values, or qualify them, where the reference finds no match."""
+    width = 2**16 if field == "vacancy_occupation" else 2**8
+    shifted = (market[field].astype(np.int64) + shift * width).astype(np.int32)
+    assert np.array_equal(match(_matching, market, **{field: shifted}),
+                          match(reference, market, **{field: shifted}))
+
+
+@FAST
 @given(market=markets(max_seekers=0))
 def test_matching_with_no_seekers_returns_empty(market):
     assert match(_matching, market).shape == (0,)
