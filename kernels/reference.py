@@ -447,6 +447,39 @@ def draw_from_cdf_rows(cdf, rows, u, out):
     return True
 
 
+def vacancy_table(skill_key, ids, occupation, region, firm, firm_factor, automation_level,
+                  quality, skill_cdf, skill_bias, wage_level, growth, bargaining, wage_premium,
+                  skill_premium, minimum_wage, isco_group, n_groups, out_id, out_firm,
+                  out_region, out_occupation, out_group, out_skill, out_wage, bucket_start):
+    """The openings' required skills and wage offers, sorted by (bucket, id) (see the
+    Cython docstring)."""
+    n_regions = wage_level.shape[0]
+    if ((occupation < 0) | (occupation >= wage_premium.shape[0])).any() \
+            or ((region < 0) | (region >= n_regions)).any():
+        raise ValueError("vacancy_table: an occupation or region is out of range")
+    group = isco_group[occupation].astype(np.int64)
+    if ((group < 0) | (group >= n_groups)).any():
+        raise ValueError("vacancy_table: a group is out of range")
+    u_skill = uniform(skill_key, ids, 0)
+    # Number of cdf entries <= u, one column at a time (no (V, 3) temporaries).
+    skill = np.zeros(ids.size, dtype=np.int64)
+    for level_cdf in skill_cdf.T:
+        skill += u_skill >= level_cdf[occupation]
+    u_upgrade = uniform(skill_key, ids, 1)
+    skill = np.minimum(skill + (u_upgrade < skill_bias * np.minimum(automation_level, 1.0)), 2)
+    skill = np.where(firm < 0, 0, skill)
+    level = np.where(firm >= 0, wage_level[region, skill] * growth * bargaining, growth)
+    offer = firm_factor * wage_premium[occupation] * skill_premium[skill] * level * quality
+    offer = np.where(firm >= 0, np.maximum(offer, minimum_wage), offer)
+    bucket = region * n_groups + group
+    order = np.lexsort((ids, bucket))
+    for out, values in ((out_id, ids), (out_firm, firm), (out_region, region),
+                        (out_occupation, occupation), (out_group, group), (out_skill, skill),
+                        (out_wage, offer)):
+        out[:] = values[order]
+    bucket_start[:] = np.searchsorted(bucket[order], np.arange(n_regions * n_groups + 1))
+
+
 def separate_workers(rows, month, status, firm, wage, last_wage, unemployed_since,
                      subsidy_until, separation_month, employees):
     """Workers ``rows`` (distinct) from a job or self-employment into unemployment."""

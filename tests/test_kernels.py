@@ -617,3 +617,72 @@ def test_draw_from_cdf_rows_declines_draws_in_a_dip_and_nan_draws():
     assert not _draws(compiled, sorted_cdf, rows, np.array([np.nan, 0.5]))[0]
     for cdf, u in ((unsorted, np.array([0.4, 0.5])), (sorted_cdf, np.array([np.nan, 0.5]))):
         assert np.array_equal(draw_from_cdf_rows(cdf, rows, u), _draws(reference, cdf, rows, u)[1])
+
+
+# -----------------------------------------------------------------------------------------
+# The vacancy table: Cython == reference
+
+
+def _vacancy_inputs(rng, n, n_regions, n_occupations, n_groups, ids_in_order):
+    """Openings as post_vacancies builds them, with the awkward values mixed in: NaN and
+    above-one automation levels, offers below the minimum wage, self-employment rows."""
+    ids = np.sort(rng.choice(10**9, size=n, replace=False)).astype(np.int64)
+    if not ids_in_order:
+        ids = rng.permutation(ids)
+        ids[rng.random(n) < 0.1] = ids[0] if n else 0   # repeated ids too
+    level = rng.choice([0.0, 0.3, 1.0, 1.7, np.nan], size=n)
+    firm = np.where(rng.random(n) < 0.2, -1, rng.integers(0, 50, n)).astype(np.int64)
+    return dict(
+        ids=ids, occupation=rng.integers(0, n_occupations, n).astype(np.int64),
+        region=rng.integers(0, n_regions, n).astype(np.int64), firm=firm,
+        firm_factor=rng.choice([0.0, 1e3, 2e5, np.nan], size=n) * rng.random(n),
+        automation_level=level, quality=rng.lognormal(0.0, 0.3, n),
+        skill_cdf=_cdf(rng, n_occupations, 3),
+        skill_bias=float(rng.choice([0.0, 0.5, 1.0])),
+        wage_level=rng.uniform(0.5, 2.0, (n_regions, 3)), growth=1.03, bargaining=0.97,
+        wage_premium=rng.uniform(0.5, 2.0, n_occupations),
+        skill_premium=np.array([1.0, 1.3, 1.9]), minimum_wage=float(rng.choice([0.0, 8e4])),
+        isco_group=rng.integers(0, n_groups, n_occupations).astype(np.int64),
+        n_groups=n_groups)
+
+
+def _vacancy_table(module, key, inputs, n_regions):
+    n = inputs["ids"].size
+    out = [np.full(n, -9, np.int64) for _ in range(3)] \
+        + [np.full(n, -9, np.int32) for _ in range(3)] + [np.full(n, -9.0)] \
+        + [np.full(n_regions * inputs["n_groups"] + 1, -9, np.int64)]
+    module.vacancy_table(key, *inputs.values(), *out)
+    return out
+
+
+@FAST
+@given(seed=st.integers(0, 2**32 - 1), key=UINT64, n=st.integers(0, 300),
+       n_regions=st.integers(1, 5), n_groups=st.integers(1, 4), ids_in_order=st.booleans())
+def test_vacancy_table_cython_equals_reference(seed, key, n, n_regions, n_groups,
+                                               ids_in_order):
+    from kernels import _vacancies
+    rng = np.random.default_rng(seed)
+    inputs = _vacancy_inputs(rng, n, n_regions, 7, n_groups, ids_in_order)
+    ours = _vacancy_table(_vacancies, key, inputs, n_regions)
+    theirs = _vacancy_table(reference, key, inputs, n_regions)
+    for a, b in zip(ours, theirs):
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+    vacancy_id, firm, region, occupation, group, skill, wage, bucket_start = ours
+    bucket = region * n_groups + group
+    assert (np.diff(bucket) >= 0).all() and bucket_start[-1] == n
+    assert np.array_equal(np.searchsorted(bucket, np.arange(bucket_start.size)), bucket_start)
+    assert ((skill >= 0) & (skill <= 2)).all() and (skill[firm < 0] == 0).all()
+    paid = (firm >= 0) & ~np.isnan(wage)
+    assert (wage[paid] >= inputs["minimum_wage"]).all()
+
+
+def test_vacancy_table_names_the_first_opening_out_of_range():
+    from kernels import _vacancies
+    rng = np.random.default_rng(1)
+    inputs = _vacancy_inputs(rng, 20, 2, 7, 3, True)
+    inputs["region"][[4, 9]] = 2
+    for module in (_vacancies, reference):
+        with pytest.raises(ValueError, match="out of range"):
+            _vacancy_table(module, 5, inputs, 2)
+    with pytest.raises(ValueError, match="^opening 4:"):
+        _vacancy_table(_vacancies, 5, inputs, 2)

@@ -58,18 +58,6 @@ def lay_off(model, target: np.ndarray) -> None:
     separate(model, chosen)
 
 
-def _order_by_bucket_then_id(bucket: np.ndarray, ids: np.ndarray, n_buckets: int) -> np.ndarray:
-    """The permutation sorting vacancies by (bucket, id).
-
-    Ids ascend as built (firms in row order, then self-employment cells), so a stable sort
-    by bucket alone gives the same order; with int16 keys NumPy uses a radix sort, several
-    times faster than the lexsort it replaces.
-    """
-    if n_buckets <= np.iinfo(np.int16).max and (ids.size < 2 or (np.diff(ids) > 0).all()):
-        return np.argsort(bucket.astype(np.int16), kind="stable")
-    return np.lexsort((ids, bucket))
-
-
 def post_vacancies(model) -> None:
     """Compute labour demand, lay off any excess, and build the vacancy table."""
     f, eco = model.firms, model.economy
@@ -128,44 +116,30 @@ def post_vacancies(model) -> None:
         * wages["self_employed_income_ratio"]
     firm_factor = np.concatenate([firm_factor, reference])
 
-    u_skill = uniform_for(seed, month, Stream.VACANCY_SKILL, ids)
-    skill_cdf = np.cumsum(eco.skill_mix, axis=1)
-    skill_cdf[:, -1] = 1.0
-    # Number of cdf entries <= u, one column at a time (no (V, 3) temporaries).
-    skill = np.zeros(ids.size, dtype=np.int64)
-    for level_cdf in skill_cdf.T:
-        skill += u_skill >= level_cdf[occ]
+    quality = individual_wage_factor_for(seed, month, Stream.HIRE_WAGE, ids,
+                                         wages["individual_dispersion"])
+    # Required skills and offers, written in bucket order (the vacancy_table kernel).
     # Automation raises the skills the remaining jobs need (Autor, Levy and Murnane 2003):
     # in a firm that has automated a share ``level`` of its exposed positions, a vacancy
     # asks for one skill level more with probability ``automation_skill_bias x level``.
-    level_all = np.concatenate([level, np.zeros(se_ids.size)])
-    bias = model.scenario_data.params["automation"]["automation_skill_bias"]
-    u_upgrade = uniform_for(seed, month, Stream.VACANCY_SKILL, ids, 1)
-    skill = np.minimum(skill + (u_upgrade < bias * np.minimum(level_all, 1.0)), 2)
-    skill = np.where(firm < 0, 0, skill)  # self-employment needs no qualification
-    quality = individual_wage_factor_for(seed, month, Stream.HIRE_WAGE, ids,
-                                         wages["individual_dispersion"])
-    level = np.where(firm >= 0, model.wage_level[region, skill] * model.wage_growth_index()
-                     * model.bargaining_factor, model.wage_growth_index())
-    offer = firm_factor * eco.wage_premium[occ] * model.skill_premium[skill] * level * quality
-    offer = np.where(firm >= 0, np.maximum(offer, model.minimum_wage), offer)
-
-    group = eco.isco_group[occ].astype(np.int64)
-    bucket = region * N_GROUPS + group
-    order = _order_by_bucket_then_id(bucket, ids, model.n_regions * N_GROUPS)
-    # Each column cast to the kernel's type first (a sequential pass), then gathered once
-    # in bucket order (the random pass, on the narrower type).
-    def by_bucket(values, dtype):
-        return np.asarray(values).astype(dtype, copy=False)[order]
-
-    model.vacancy_table = {
-        "vacancy_id": by_bucket(ids, np.int64), "firm": by_bucket(firm, np.int64),
-        "region": by_bucket(region, np.int64), "occupation": by_bucket(occ, np.int32),
-        "group": by_bucket(group, np.int32), "skill": by_bucket(skill, np.int32),
-        "wage": by_bucket(offer, np.float64),
-        "bucket_start": np.searchsorted(bucket[order],
-                                        np.arange(model.n_regions * N_GROUPS + 1)).astype(np.int64),
-    }
+    skill_cdf = np.cumsum(eco.skill_mix, axis=1)
+    skill_cdf[:, -1] = 1.0
+    n = ids.size
+    table = {"vacancy_id": np.empty(n, np.int64), "firm": np.empty(n, np.int64),
+             "region": np.empty(n, np.int64), "occupation": np.empty(n, np.int32),
+             "group": np.empty(n, np.int32), "skill": np.empty(n, np.int32),
+             "wage": np.empty(n, np.float64),
+             "bucket_start": np.empty(model.n_regions * N_GROUPS + 1, np.int64)}
+    model.kernels.vacancy_table(
+        model.stream_key("VACANCY_SKILL"), ids, occ.astype(np.int64, copy=False), region,
+        firm.astype(np.int64, copy=False), firm_factor,
+        np.concatenate([level, np.zeros(se_ids.size)]), quality, np.ascontiguousarray(skill_cdf),
+        float(model.scenario_data.params["automation"]["automation_skill_bias"]),
+        np.ascontiguousarray(model.wage_level, dtype=np.float64), model.wage_growth_index(),
+        float(model.bargaining_factor), eco.wage_premium.astype(np.float64, copy=False),
+        np.asarray(model.skill_premium, dtype=np.float64), float(model.minimum_wage),
+        eco.isco_group.astype(np.int64), N_GROUPS, *table.values())
+    model.vacancy_table = table
 
 
 def vacancies(model) -> None:
