@@ -6,6 +6,8 @@ import (it does not skip). Build them with ``python3 setup.py build_ext --inplac
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -126,14 +128,33 @@ def match(module, market, **changes):
 # -----------------------------------------------------------------------------------------
 # Random numbers
 
+#: The draws run 8 lanes at a time where the CPU has AVX-512, in portable loops otherwise:
+#: the tests that make draws run both, whatever the machine picks by default.
+DRAW_PATHS = pytest.mark.parametrize("wide", [True, False], ids=["avx512-draws", "portable-draws"])
 
+
+@contextlib.contextmanager
+def draws(wide):
+    """Make the matching module's draws with the 8-lane path or the portable loops."""
+    available = _matching._use_wide_draws(wide)
+    try:
+        if wide and not available:
+            pytest.skip("this CPU has no AVX-512 (F and DQ), so the 8-lane draws cannot "
+                        "run here; the portable draws are tested by the other case")
+        yield
+    finally:
+        _matching._use_wide_draws(True)
+
+
+@DRAW_PATHS
 @THOROUGH
 @given(key=UINT64, ids=st.lists(st.integers(INT64_MIN, INT64_MAX), max_size=50),
        draw_number=st.integers(INT64_MIN, INT64_MAX) | st.integers(0, 20))
-def test_uniform_draws_from_c_equal_numpy(key, ids, draw_number):
+def test_uniform_draws_from_c_equal_numpy(wide, key, ids, draw_number):
     ids = np.array(ids, dtype=np.int64)
     out = np.full(ids.size, np.nan)
-    _matching.uniform_draws(key, ids, draw_number, out)
+    with draws(wide):
+        _matching.uniform_draws(key, ids, draw_number, out)
     expected = reference.uniform(key, ids, np.int64(draw_number))
     assert out.tobytes() == expected.astype(np.float64).tobytes()
     assert ((out >= 0.0) & (out < 1.0)).all()
@@ -149,12 +170,14 @@ def test_tiebreak_hashes_from_c_equal_numpy(key, ids, draw_number):
     assert np.array_equal(out, reference.tiebreak(key, ids, np.int64(draw_number)))
 
 
-def test_uniform_draws_of_a_stream_key_equal_numpy():
+@DRAW_PATHS
+def test_uniform_draws_of_a_stream_key_equal_numpy(wide):
     key = reference.stream_key(seed=7, month=3, stage=1)
-    ids = np.arange(-1000, 1000, dtype=np.int64)
+    ids = np.arange(-1000, 1003, dtype=np.int64)   # not a multiple of 8 lanes
     out = np.empty(ids.size)
     for draw_number in range(8):
-        _matching.uniform_draws(key, ids, draw_number, out)
+        with draws(wide):
+            _matching.uniform_draws(key, ids, draw_number, out)
         assert np.array_equal(out, reference.uniform(key, ids, draw_number))
 
 
@@ -162,16 +185,20 @@ def test_uniform_draws_of_a_stream_key_equal_numpy():
 # Matching: Cython == reference
 
 
+@DRAW_PATHS
 @THOROUGH
 @given(market=markets())
-def test_matching_cython_equals_reference(market):
-    assert np.array_equal(match(_matching, market), match(reference, market))
+def test_matching_cython_equals_reference(wide, market):
+    with draws(wide):
+        assert np.array_equal(match(_matching, market), match(reference, market))
 
 
+@DRAW_PATHS
 @FAST
 @given(market=markets(max_seekers=300, max_vacancies=200))
-def test_matching_cython_equals_reference_on_crowded_markets(market):
-    assert np.array_equal(match(_matching, market), match(reference, market))
+def test_matching_cython_equals_reference_on_crowded_markets(wide, market):
+    with draws(wide):
+        assert np.array_equal(match(_matching, market), match(reference, market))
 
 
 @FAST

@@ -18,6 +18,21 @@ from regenerate_digest import DIGEST_PATH, output_digests
 @pytest.mark.parametrize("pure", ["0", "1"], ids=["cython", "numpy-reference"])
 def test_small_run_matches_the_stored_digest(monkeypatch, pure):
     monkeypatch.setenv("LABSIM_PURE_PYTHON", pure)
+    _assert_matches_stored_digest()
+
+
+def test_small_run_with_the_portable_draws_matches_the_stored_digest():
+    """Where the CPU has AVX-512 the matching kernel draws 8 at a time; a machine without
+    it runs the portable loops, and must get the same outputs."""
+    from kernels import _matching
+    _matching._use_wide_draws(False)
+    try:
+        _assert_matches_stored_digest()
+    finally:
+        _matching._use_wide_draws(True)
+
+
+def _assert_matches_stored_digest():
     stored = json.loads(DIGEST_PATH.read_text())
     assert output_digests(stored["run"]) == stored["sha256"], (
         f"outputs changed since the digest was stored ({stored['reason']}); if on purpose, "
