@@ -65,7 +65,11 @@ cdef enum:
     FILLED_SEEKER = -2  # vacancy best_seeker: filled in an earlier round
     EMPLOYED = 0        # worker status codes (sim/population.py Status)
     SELF_EMPLOYED = 1
+    PLATFORM = 2
     UNEMPLOYED = 3
+
+# What an employee needs to change jobs, relative to the current wage (sim.stages.matching).
+cdef double MOVE_PREMIUM = 1.10
 
 from kernels._rng cimport agent_stream, hash_draw, mix64, uniform, uniform_in
 
@@ -640,6 +644,60 @@ def seeker_table(const int64_t[::1] rows, const int64_t[::1] worker_id,
             out_wage[at] = wage[r]
             out_last_wage[at] = last_wage[r]
             out_unemployed_since[at] = unemployed_since[r]
+
+
+def reservation_wages(const int8_t[::1] status, const double[::1] wage,
+                      const double[::1] last_wage, const int16_t[::1] unemployed_since,
+                      int64_t month, const double[::1] decay_powers, double ratio,
+                      double benefit_rate, double benefit_months, double[::1] out):
+    """Reservation wages (tenge/month) of job seekers, from their status, wage, last wage
+    and start of unemployment; same results as ``kernels.reference.reservation_wages``
+    (sim.stages.matching.reservation_wages_of gives the economics).
+
+    Employees and the self-employed need ``1.10 x wage``. Others ask
+    ``ratio x last_wage x decay_powers[months]`` (months of unemployment, at least 0),
+    and never less than their floor: the gig income of a platform worker, the benefit
+    ``benefit_rate x last_wage`` of an unemployed worker still entitled (months below
+    ``benefit_months``), 0 otherwise.
+
+    Args (S seekers):
+        status: int8 (S); wage, last_wage: float64 (S); unemployed_since: int16 (S).
+        decay_powers: float64, decay ** k for k = 0 .. the most months of any seeker.
+        out: OUT float64 (S).
+
+    Raises:
+        ValueError: on inconsistent lengths, or a seeker's months beyond decay_powers.
+    """
+    cdef Py_ssize_t i, n = status.shape[0], n_powers = decay_powers.shape[0], bad = -1
+    for name, size in (("wage", wage.shape[0]), ("last_wage", last_wage.shape[0]),
+                       ("unemployed_since", unemployed_since.shape[0]), ("out", out.shape[0])):
+        if size != n:
+            raise ValueError(f"{name} has length {size}, status has {n}")
+    cdef int64_t months
+    cdef double decayed, floor
+    with nogil:
+        for i in range(n):
+            if status[i] <= SELF_EMPLOYED:
+                out[i] = wage[i] * MOVE_PREMIUM
+                continue
+            months = month - unemployed_since[i]
+            if months < 0:
+                months = 0
+            if months >= n_powers:
+                bad = i
+                break
+            decayed = ratio * last_wage[i] * decay_powers[months]
+            if status[i] == PLATFORM:
+                floor = wage[i]
+            elif status[i] == UNEMPLOYED and <double>months < benefit_months:
+                floor = benefit_rate * last_wage[i]
+            else:
+                floor = 0.0
+            # max(decayed, floor) as NumPy's maximum: NaN propagated from either, and
+            # the second of two equal values (+0.0 or -0.0 alike).
+            out[i] = decayed if (decayed > floor or decayed != decayed) else floor
+    if bad >= 0:
+        raise ValueError(f"seeker {bad}: months of unemployment beyond decay_powers")
 
 
 def apply_hires(const int64_t[::1] seeker_row, const int64_t[::1] hired_vacancy,

@@ -206,6 +206,20 @@ def seeker_table(rows, worker_id, region, occupation, skill, status, wage, last_
     out_unemployed_since[:] = unemployed_since[r]
 
 
+def reservation_wages(status, wage, last_wage, unemployed_since, month, decay_powers, ratio,
+                      benefit_rate, benefit_months, out):
+    """Reservation wages of job seekers (see the Cython docstring)."""
+    employed = status <= 1
+    months = np.maximum(month - unemployed_since.astype(np.int64), 0)
+    if (~employed & (months >= decay_powers.size)).any():
+        raise ValueError("reservation_wages: months of unemployment beyond decay_powers")
+    decayed = ratio * last_wage * decay_powers[np.where(employed, 0, months)]
+    # Gig workers draw no benefit; their floor is the gig income itself.
+    benefit = np.where((months < benefit_months) & (status == 3), benefit_rate * last_wage, 0.0)
+    floor = np.where(status == 2, wage, benefit)
+    out[:] = np.where(employed, wage * 1.10, np.maximum(decayed, floor))
+
+
 def apply_hires(seeker_row, hired_vacancy, vacancy_firm, vacancy_region, vacancy_occupation,
                 vacancy_wage, occupation_sector, month, wage_subsidy, status, firm, region,
                 occupation, sector, wage, unemployed_since, skill, migrant, subsidy_until,

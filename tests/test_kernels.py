@@ -662,13 +662,14 @@ def _vacancy_inputs(rng, n, n_regions, n_occupations, n_groups, ids_in_order):
     return dict(
         ids=ids, occupation=rng.integers(0, n_occupations, n).astype(np.int64),
         region=rng.integers(0, n_regions, n).astype(np.int64), firm=firm,
-        firm_factor=rng.choice([0.0, 1e3, 2e5, np.nan], size=n) * rng.random(n),
+        firm_factor=rng.choice([0.0, -0.0, 1e3, 2e5, np.nan], size=n) * rng.random(n),
         automation_level=level, quality=rng.lognormal(0.0, 0.3, n),
         skill_cdf=_cdf(rng, n_occupations, 3),
         skill_bias=float(rng.choice([0.0, 0.5, 1.0])),
         wage_level=rng.uniform(0.5, 2.0, (n_regions, 3)), growth=1.03, bargaining=0.97,
         wage_premium=rng.uniform(0.5, 2.0, n_occupations),
-        skill_premium=np.array([1.0, 1.3, 1.9]), minimum_wage=float(rng.choice([0.0, 8e4])),
+        skill_premium=np.array([1.0, 1.3, 1.9]),
+        minimum_wage=float(rng.choice([0.0, -0.0, 8e4])),
         isco_group=rng.integers(0, n_groups, n_occupations).astype(np.int64),
         n_groups=n_groups)
 
@@ -713,3 +714,36 @@ def test_vacancy_table_names_the_first_opening_out_of_range():
             _vacancy_table(module, 5, inputs, 2)
     with pytest.raises(ValueError, match="^opening 4:"):
         _vacancy_table(_vacancies, 5, inputs, 2)
+
+
+# -----------------------------------------------------------------------------------------
+# Reservation wages: Cython == reference
+
+
+@FAST
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 200), month=st.integers(0, 400),
+       benefit_months=st.sampled_from([0.0, 6.0, 12.0]))
+def test_reservation_wages_cython_equal_reference(seed, n, month, benefit_months):
+    rng = np.random.default_rng(seed)
+    status = rng.integers(0, 5, n).astype(np.int8)
+    wage = rng.choice([0.0, 9e4, 2.5e5, np.nan, -0.0], n) * rng.uniform(0.5, 2.0, n)
+    last_wage = rng.choice([0.0, 1e5, 3e5, np.nan], n) * rng.uniform(0.5, 2.0, n)
+    unemployed_since = rng.integers(-1, month + 5, n).astype(np.int16)   # some in the future
+    most = max(month - int(unemployed_since.min(initial=month)), 0)
+    powers = np.power(0.97, np.arange(most + 1))
+    args = (status, wage, last_wage, unemployed_since, month, powers, 0.9, 0.45, benefit_months)
+    ours, theirs = np.full(n, -1.0), np.full(n, -2.0)
+    _matching.reservation_wages(*args, ours)
+    reference.reservation_wages(*args, theirs)
+    assert ours.tobytes() == theirs.tobytes()
+    employed = status <= 1
+    assert np.array_equal(ours[employed], wage[employed] * 1.10, equal_nan=True)
+
+
+def test_reservation_wages_need_a_power_for_every_month():
+    status = np.array([3, 3], np.int8)
+    args = (status, np.zeros(2), np.ones(2), np.array([0, -5], np.int16), 10, np.ones(11),
+            0.9, 0.45, 6.0, np.empty(2))
+    for module in (_matching, reference):
+        with pytest.raises(ValueError, match="beyond decay_powers"):
+            module.reservation_wages(*args)

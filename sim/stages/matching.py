@@ -22,7 +22,6 @@ from .vacancies import N_GROUPS
 
 __all__ = ["matching", "reservation_wages", "reservation_wages_of", "job_seekers"]
 
-_MOVE_PREMIUM = 1.10
 #: What the seeker_table kernel writes for each seeker, in its argument order.
 _SEEKER_COLUMNS = (("row", np.int64), ("id", np.int64), ("region", np.int32),
                    ("group", np.int32), ("occupation", np.int32), ("skill", np.int32),
@@ -39,18 +38,26 @@ def reservation_wages(model, rows: np.ndarray) -> np.ndarray:
 
 def reservation_wages_of(model, status, wage, last_wage, unemployed_since) -> np.ndarray:
     """Reservation wage, tenge/month, from the workers' status, wage, last wage and start
-    of unemployment (arrays of one length; elementwise, so their order is free)."""
+    of unemployment (arrays of one length; elementwise, so their order is free)::
+
+        employed, self-employed: 1.10 x wage
+        others: max(ratio x last wage x decay ** months unemployed, floor)
+
+    with the floor the gig income of a platform worker, the benefit an entitled
+    unemployed worker would give up, 0 otherwise (the reservation_wages kernel)."""
     m = model.scenario_data.params["matching"]
-    employed = status <= Status.SELF_EMPLOYED
-    months = np.maximum(model.month - unemployed_since.astype(np.int64), 0)
+    status = np.ascontiguousarray(status, dtype=np.int8)
+    unemployed_since = np.ascontiguousarray(unemployed_since, dtype=np.int16)
     # decay ** months from a table of powers (np.power per element is slow; same values)
-    powers = np.power(m["reservation_wage_decay"], np.arange(int(months.max(initial=0)) + 1))
-    decayed = m["reservation_wage_ratio"] * last_wage * powers[months]
-    # Gig workers draw no benefit; their floor is the gig income itself.
-    benefit = np.where((months < model.benefit_months) & (status == Status.UNEMPLOYED),
-                       model.unemployment_benefit * last_wage, 0.0)
-    floor = np.where(status == Status.PLATFORM, wage, benefit)
-    return np.where(employed, wage * _MOVE_PREMIUM, np.maximum(decayed, floor))
+    most_months = max(model.month - int(unemployed_since.min(initial=model.month)), 0)
+    powers = np.power(m["reservation_wage_decay"], np.arange(most_months + 1))
+    out = np.empty(status.size, dtype=np.float64)
+    model.kernels.reservation_wages(
+        status, np.ascontiguousarray(wage, dtype=np.float64),
+        np.ascontiguousarray(last_wage, dtype=np.float64), unemployed_since, model.month,
+        powers, float(m["reservation_wage_ratio"]), float(model.unemployment_benefit),
+        float(model.benefit_months), out)
+    return out
 
 
 def job_seekers(model) -> np.ndarray:
