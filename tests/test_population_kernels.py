@@ -384,3 +384,93 @@ def test_separate_workers_rejects_a_row_out_of_range_before_changing_anything():
         with pytest.raises(ValueError):
             module.separate_workers(np.array([0, 5], dtype=np.int64), 4, *cols, employees)
         assert (cols[0] == 0).all() and employees[0] == 3
+
+
+# The kernels switch paths by how rows are ordered: runs of one key (a young model,
+# rows in built order) or rows out of order (after many hires and separations). Random
+# populations are out of order; these are sorted by region, skill and status, with a
+# share of the rows moved, so that full blocks of both kinds (and the switch between
+# them) occur.
+
+@st.composite
+def ordered_populations(draw):
+    p = draw(populations(max_workers=3000))
+    n = len(p["region"])
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    order = np.lexsort((p["status"], p["skill"], p["region"]))
+    moved = rng.random(n) < draw(st.sampled_from([0.0, 0.02, 0.2, 1.0]))
+    order[moved] = rng.permutation(order[moved])
+    return {key: (value[order] if isinstance(value, np.ndarray) and value.shape == (n,)
+                  else value) for key, value in p.items()}
+
+
+@SETTINGS
+@given(p=ordered_populations(), minimum=st.floats(0, 3e5), period=st.integers(0, 120))
+def test_kernels_equal_reference_on_rows_in_runs_and_out_of_order(p, minimum, period):
+    for c, r in zip(_statistics(_population, p), _statistics(reference, p)):
+        assert c.tobytes() == r.tobytes()
+    factor = np.random.default_rng(len(p["region"])).uniform(0.8, 1.2, p["n_regions"] * 3)
+    wages = [p["wage"].copy(), p["wage"].copy()]
+    for module, wage in zip((_population, reference), wages):
+        module.update_incumbent_wages(p["status"], p["region"], p["skill"], wage, factor, minimum)
+    assert wages[0].tobytes() == wages[1].tobytes()
+    n = len(p["status"])
+    assert np.array_equal(
+        _rows(_population, "job_seeker_rows", p["status"], p["worker_id"], p["month"], period, n=n),
+        _rows(reference, "job_seeker_rows", p["status"], p["worker_id"], p["month"], period, n=n))
+
+
+def test_worker_statistics_over_more_rows_than_its_counts_hold_between_adds():
+    # Out-of-order blocks count in local copies, added to the outputs every 2**16 such
+    # blocks (4,194,304 rows): a population past that adds them mid-pass.
+    rng = np.random.default_rng(5)
+    n = (1 << 22) + 1000
+    p = {"n_regions": 3, "region": rng.integers(0, 3, n).astype(np.int8),
+         "skill": rng.integers(0, 3, n).astype(np.int8),
+         "status": rng.integers(0, 5, n).astype(np.int8), "wage": rng.lognormal(12, 1, n),
+         "gender": rng.integers(0, 2, n).astype(np.int8),
+         "birth_month": rng.integers(-64 * 12, -14 * 12, n).astype(np.int16),
+         "migrant": rng.random(n) < 0.2, "displaced": rng.random(n) < 0.2,
+         "unemployed_since": rng.integers(-40, 30, n).astype(np.int16),
+         "occupation": rng.integers(0, 7, n).astype(np.int16),
+         "occupation_at_risk": np.array([1, 0, 2, 0, 1, 1, 0], dtype=np.uint8), "month": 20}
+    for c, r in zip(_statistics(_population, p), _statistics(reference, p)):
+        assert c.tobytes() == r.tobytes()
+
+
+@SETTINGS
+@given(base=st.one_of(st.integers(0, 2**32), st.integers(2**32 - 200, 2**32 + 200),
+                      st.integers(2**63 - 300, 2**63 - 1)),
+       month=st.integers(-300, 300),
+       period=st.one_of(st.integers(1, 130), st.integers(2**31, 2**32 + 5),
+                        st.integers(0, 40).map(lambda k: 2**k),
+                        st.integers(0, 31).map(lambda k: 3 * 2**k)))
+def test_job_search_rotation_in_32_and_64_bits_equals_reference(base, month, period):
+    # Blocks of 64 ids from ``base``: ids + month in 32 bits (the 32-bit test), past them
+    # or wrapping (the 64-bit test), or both within one array.
+    worker_id = (np.arange(300, dtype=np.uint64) * np.uint64(97) + np.uint64(base)).view(np.int64)
+    worker_id[worker_id < 0] = base % 1000   # ids are non-negative
+    status = np.zeros(worker_id.size, dtype=np.int8)
+    status[::11] = 3
+    status[5::13] = 2
+    n = status.size
+    assert np.array_equal(
+        _rows(_population, "job_seeker_rows", status, worker_id, month, period, n=n),
+        _rows(reference, "job_seeker_rows", status, worker_id, month, period, n=n))
+
+
+@pytest.mark.parametrize("period", [1, 2, 3, 7, 100, 2**31 - 1, 2**31, 3 * 2**30, 2**32 - 1])
+def test_job_search_rotation_at_the_edges_of_32_bits(period):
+    # The largest multiples of the period below 2**32 and their neighbours, in one block
+    # of ids below 2**32 (the 32-bit test), and once more in a block that also holds an
+    # id past 2**32 (the 64-bit test).
+    top = (2**32 - 1) // period * period
+    edges = [0, 1, period - 1, period, period + 1, top - 1, top, top + 1, 2**32 - 1]
+    block = np.array([x for x in edges if 0 <= x < 2**32] * 8, dtype=np.int64)[:64]
+    worker_id = np.concatenate([block, block, [2**32 + 5], block[:63]])
+    for month in (0, 3):
+        status = np.zeros(worker_id.size, dtype=np.int8)
+        n = status.size
+        assert np.array_equal(
+            _rows(_population, "job_seeker_rows", status, worker_id - month, month, period, n=n),
+            _rows(reference, "job_seeker_rows", status, worker_id - month, month, period, n=n))
