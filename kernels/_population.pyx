@@ -518,15 +518,18 @@ def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,
                     # Only ``wage`` and the block's buffers: a loop that also read
                     # ``status`` while storing to ``wage`` (which might overlap it, as
                     # far as the compiler knows) was not vectorised.
+                    # max(pay, floor) as NumPy's maximum: NaN kept, and the floor on a
+                    # tie (-0.0 pay against a 0.0 minimum gives 0.0).
                     for j in range(BLOCK):
                         pay = wage[i + j] * factor_of[j]
-                        pay = floor_of[j] if pay < floor_of[j] else pay
+                        pay = pay if (pay > floor_of[j]) | (pay != pay) else floor_of[j]
                         wage[i + j] = pay if paid_of[j] else wage[i + j]
                 else:
                     for j in range(i, stop):
                         if status[j] <= SELF_EMPLOYED:
                             pay = wage[j] * factor[region[j] * 3 + skill[j]]
-                            if status[j] == EMPLOYED and pay < minimum_wage:
+                            if status[j] == EMPLOYED and not (pay > minimum_wage
+                                                              or pay != pay):
                                 pay = minimum_wage
                             wage[j] = pay
     if bad >= 0:

@@ -474,3 +474,20 @@ def test_job_search_rotation_at_the_edges_of_32_bits(period):
         assert np.array_equal(
             _rows(_population, "job_seeker_rows", status, worker_id - month, month, period, n=n),
             _rows(reference, "job_seeker_rows", status, worker_id - month, month, period, n=n))
+
+
+@pytest.mark.parametrize("minimum_wage", [0.0, -0.0, 1e5])
+def test_incumbent_wages_take_numpys_maximum_on_signed_zeros_and_infinities(minimum_wage):
+    """A -0.0 pay against a 0.0 minimum wage gives NumPy's answer (the minimum, +0.0),
+    bit for bit, in the vector blocks and in the tail."""
+    rng = np.random.default_rng(1)
+    n = 200   # three blocks of 64 and a tail
+    status = rng.integers(0, 5, n).astype(np.int8)
+    region = rng.integers(0, 4, n).astype(np.int8)
+    skill = rng.integers(0, 3, n).astype(np.int8)
+    wage = rng.choice([-0.0, 0.0, 1e5, np.inf, -np.inf], n)
+    factor = rng.choice([1.0, 0.5, 2.0], 12)
+    ours, theirs = wage.copy(), wage.copy()
+    _population.update_incumbent_wages(status, region, skill, ours, factor, minimum_wage)
+    reference.update_incumbent_wages(status, region, skill, theirs, factor, minimum_wage)
+    assert ours.tobytes() == theirs.tobytes()
