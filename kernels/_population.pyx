@@ -115,7 +115,6 @@ cdef inline Py_ssize_t _pick(const int8_t[::1] status, int8_t code, Py_ssize_t s
     cdef uint64_t x, low = 0x7F7F7F7F7F7F7F7FULL
     cdef uint64_t codes = 0x0101010101010101ULL * <uint8_t>code
     cdef int mask
-    cdef const uint8_t* offset
     if stop - start == BLOCK:
         # A count first (vector compares): a block with none or all of its rows wanted,
         # the common case while rows still come in runs, needs no pick.
@@ -136,9 +135,7 @@ cdef inline Py_ssize_t _pick(const int8_t[::1] status, int8_t code, Py_ssize_t s
             x ^= codes
             x = ~(((x & low) + low) | x | low)
             mask = <int>(((x >> 7) * 0x0102040810204080ULL) >> 56)
-            offset = _PICK_OFFSET[mask]
-            for j in range(8):
-                picked[m + j] = w + offset[j]
+            _store_picked(&picked[m], w, _PICK_OFFSET[mask])
             m += _PICK_COUNT[mask]
     else:
         for j in range(start, stop):
