@@ -1,8 +1,8 @@
 # Inverse-CDF draws of a category, one cumulative row per kind of agent.
 #
 # What lives where (scikit-learn layering, see kernels/reference.py):
-#   kernels/_draws.pyx    (this file) draw_from_cdf_rows: a binary search within each
-#                         draw's own row, no temporaries;
+#   kernels/_draws.pyx    (this file) draw_from_cdf_rows: a search within each draw's
+#                         own row, no temporaries as long as the draws;
 #   kernels/reference.py  the NumPy reference (one searchsorted over the flattened rows),
 #                         which this file reproduces bit for bit;
 #   sim/randomness.py     the caller (draw_from_cdf_rows), which falls back to the
@@ -13,7 +13,8 @@ import numpy as np
 
 from libc.stdint cimport int64_t
 
-DEF GUIDE = 256   # slices of [0, 1) in a row's guide table (a power of two)
+cdef enum:
+    GUIDE = 256   # slices of [0, 1) in a row's guide table (a power of two)
 
 
 def draw_from_cdf_rows(const double[:, ::1] cdf, const int64_t[::1] rows,

@@ -6,8 +6,10 @@
 #                          vacancy record layout, then _match_rounds: scratch allocation
 #                          at Python level, the loops in one nogil block;
 #                          seeker_table, the seekers' attributes grouped by bucket;
+#                          reservation_wages, what each seeker asks;
 #                          apply_hires, the hires written back to workers and firms;
-#                          plus two tiny def helpers exposing the C draws to the tests;
+#                          plus def helpers for the tests: two exposing the C draws,
+#                          one choosing the 8-lane or the portable draws;
 #   kernels/reference.py   the NumPy reference, which this file reproduces bit for bit.
 # Compiler directives (boundscheck/wraparound off, cdivision on) and the reproducibility
 # flags (-O2 -ffp-contract=off, no fast-math) are set once in setup.py, none here.
@@ -67,9 +69,6 @@ cdef enum:
     SELF_EMPLOYED = 1
     PLATFORM = 2
     UNEMPLOYED = 3
-
-# What an employee needs to change jobs, relative to the current wage (sim.stages.matching).
-cdef double MOVE_PREMIUM = 1.10
 
 from kernels._rng cimport agent_stream, hash_draw, mix64, uniform, uniform_in
 
@@ -164,10 +163,12 @@ cdef extern from *:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
     }
     #else
+    /* Never called: labsim_cpu_has_wide_draws() is 0 here. */
+    #include <stdlib.h>
     static void labsim_block_uniforms_x8(const uint64_t* stream, Py_ssize_t n,
-            uint64_t first_draw, Py_ssize_t n_draws, Py_ssize_t stride, double* out) {}
+            uint64_t first_draw, Py_ssize_t n_draws, Py_ssize_t stride, double* out) { abort(); }
     static void labsim_uniforms_x8(uint64_t key, const int64_t* ids, Py_ssize_t n,
-                                   uint64_t draw, double* out) {}
+                                   uint64_t draw, double* out) { abort(); }
     static int labsim_cpu_has_wide_draws(void) { return 0; }
     #endif
     """
@@ -524,7 +525,7 @@ cdef void _match_rounds(AnyVacancy* vacancy, uint64_t key,
                     elif tb != pv.best_tiebreak:
                         if tb < pv.best_tiebreak:
                             continue
-                    elif seeker_id[s] > seeker_id[b]:
+                    elif seeker_id[s] >= seeker_id[b]:   # equal: keep the earlier
                         continue
                     pv.best_seeker = <int32_t>s
                     pv.best_tiebreak = tb
@@ -649,12 +650,13 @@ def seeker_table(const int64_t[::1] rows, const int64_t[::1] worker_id,
 def reservation_wages(const int8_t[::1] status, const double[::1] wage,
                       const double[::1] last_wage, const int16_t[::1] unemployed_since,
                       int64_t month, const double[::1] decay_powers, double ratio,
-                      double benefit_rate, double benefit_months, double[::1] out):
+                      double benefit_rate, double benefit_months, double move_premium,
+                      double[::1] out):
     """Reservation wages (tenge/month) of job seekers, from their status, wage, last wage
     and start of unemployment; same results as ``kernels.reference.reservation_wages``
     (sim.stages.matching.reservation_wages_of gives the economics).
 
-    Employees and the self-employed need ``1.10 x wage``. Others ask
+    Employees and the self-employed need ``move_premium x wage``. Others ask
     ``ratio x last_wage x decay_powers[months]`` (months of unemployment, at least 0),
     and never less than their floor: the gig income of a platform worker, the benefit
     ``benefit_rate x last_wage`` of an unemployed worker still entitled (months below
@@ -666,7 +668,8 @@ def reservation_wages(const int8_t[::1] status, const double[::1] wage,
         out: OUT float64 (S).
 
     Raises:
-        ValueError: on inconsistent lengths, or a seeker's months beyond decay_powers.
+        ValueError: on inconsistent lengths, or a seeker's months beyond decay_powers
+            (``out`` is then partly written).
     """
     cdef Py_ssize_t i, n = status.shape[0], n_powers = decay_powers.shape[0], bad = -1
     for name, size in (("wage", wage.shape[0]), ("last_wage", last_wage.shape[0]),
@@ -678,7 +681,7 @@ def reservation_wages(const int8_t[::1] status, const double[::1] wage,
     with nogil:
         for i in range(n):
             if status[i] <= SELF_EMPLOYED:
-                out[i] = wage[i] * MOVE_PREMIUM
+                out[i] = wage[i] * move_premium
                 continue
             months = month - unemployed_since[i]
             if months < 0:

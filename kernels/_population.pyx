@@ -289,7 +289,8 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
         at_risk_by_region[j] = 0
     for j in range(8 * 64):
         group_count[j] = 0
-    keys_after_previous[0] = -1
+    for j in range(BLOCK + 1):   # read before a full block has set them (a partial one)
+        keys_after_previous[j] = -1
     with nogil:
         for b in range(n // BLOCK + 1):
             i = b * BLOCK
@@ -620,6 +621,11 @@ cdef inline bint _seeking(int8_t s, bint turn) noexcept nogil:
     return (s == UNEMPLOYED) | (s == PLATFORM) | ((s == EMPLOYED) & turn)
 
 
+cdef inline int64_t _wrapping_sum(int64_t a, int64_t b) noexcept nogil:
+    """a + b modulo 2**64 (NumPy's int64 addition), without C's undefined signed overflow."""
+    return <int64_t>(<uint64_t>a + <uint64_t>b)
+
+
 def job_seeker_rows(const int8_t[::1] status, const int64_t[::1] worker_id,
                     int64_t month, int64_t period, int64_t[::1] rows):
     """Rows of this month's job seekers: the unemployed, gig workers, and employees
@@ -674,7 +680,7 @@ def job_seeker_rows(const int8_t[::1] status, const int64_t[::1] worker_id,
             else:
                 for j in range(BLOCK):
                     seeking[j] = _seeking(status[i + j], on_the_job & _divides(
-                        rotation, worker_id[i + j] + month))
+                        rotation, _wrapping_sum(worker_id[i + j], month)))
             for w in range(0, BLOCK, 8):
                 memcpy(&wanted, &seeking[w], 8)
                 mask = <int>((wanted * 0x0102040810204080ULL) >> 56)
@@ -685,7 +691,8 @@ def job_seeker_rows(const int8_t[::1] status, const int64_t[::1] worker_id,
                 k = 0
         for i in range(n - n % BLOCK, n):
             found[k] = i
-            k += _seeking(status[i], on_the_job & _divides(rotation, worker_id[i] + month))
+            k += _seeking(status[i], on_the_job & _divides(
+                rotation, _wrapping_sum(worker_id[i], month)))
         count = _spill(rows, count, found, k)
     return count
 

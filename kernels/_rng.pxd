@@ -6,6 +6,7 @@
 #                           has no .pyx of its own and builds no module.
 #   kernels/_matching.pyx   the matching loops;
 #   kernels/_retraining.pyx the retraining loops;
+#   kernels/_vacancies.pyx  the vacancy table's skill draws;
 #   kernels/reference.py    the same in NumPy, plus stream_key (the key of one stream stays
 #                           in Python and comes into the kernels as a uint64).
 #

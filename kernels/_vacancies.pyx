@@ -56,7 +56,8 @@ def vacancy_table(unsigned long long skill_key, const int64_t[::1] ids,
 
     Raises:
         ValueError: on inconsistent lengths, or an occupation, region or group out of
-            range (the first bad opening is named).
+            range (the first bad opening is named; ``bucket_start`` is then partly
+            written).
     """
     cdef Py_ssize_t V = ids.shape[0], n_occupations = wage_premium.shape[0]
     cdef Py_ssize_t n_regions = wage_level.shape[0]
@@ -83,7 +84,7 @@ def vacancy_table(unsigned long long skill_key, const int64_t[::1] ids,
     # openings in id order. The caller builds the ids ascending; any other order is
     # visited through a stable argsort.
     ids_arr = np.asarray(ids)
-    visit_arr = None if V < 2 or (np.diff(ids_arr) >= 0).all() \
+    visit_arr = None if V < 2 or (ids_arr[1:] >= ids_arr[:V - 1]).all() \
         else np.argsort(ids_arr, kind="stable")
     cdef const int64_t[::1] visit = visit_arr if visit_arr is not None else ids[:0]
     cdef bint in_id_order = visit_arr is None

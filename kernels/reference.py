@@ -207,7 +207,7 @@ def seeker_table(rows, worker_id, region, occupation, skill, status, wage, last_
 
 
 def reservation_wages(status, wage, last_wage, unemployed_since, month, decay_powers, ratio,
-                      benefit_rate, benefit_months, out):
+                      benefit_rate, benefit_months, move_premium, out):
     """Reservation wages of job seekers (see the Cython docstring)."""
     employed = status <= 1
     months = np.maximum(month - unemployed_since.astype(np.int64), 0)
@@ -217,7 +217,7 @@ def reservation_wages(status, wage, last_wage, unemployed_since, month, decay_po
     # Gig workers draw no benefit; their floor is the gig income itself.
     benefit = np.where((months < benefit_months) & (status == 3), benefit_rate * last_wage, 0.0)
     floor = np.where(status == 2, wage, benefit)
-    out[:] = np.where(employed, wage * 1.10, np.maximum(decayed, floor))
+    out[:] = np.where(employed, wage * move_premium, np.maximum(decayed, floor))
 
 
 def apply_hires(seeker_row, hired_vacancy, vacancy_firm, vacancy_region, vacancy_occupation,

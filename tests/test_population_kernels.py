@@ -420,7 +420,7 @@ def test_kernels_equal_reference_on_rows_in_runs_and_out_of_order(p, minimum, pe
         _rows(reference, "job_seeker_rows", p["status"], p["worker_id"], p["month"], period, n=n))
 
 
-def test_worker_statistics_over_more_rows_than_its_counts_hold_between_adds():
+def test_worker_statistics_adds_its_local_counts_into_the_outputs_mid_pass():
     # Out-of-order blocks count in local copies, added to the outputs every 2**16 such
     # blocks (4,194,304 rows): a population past that adds them mid-pass.
     rng = np.random.default_rng(5)

@@ -22,6 +22,10 @@ from .vacancies import N_GROUPS
 
 __all__ = ["matching", "reservation_wages", "reservation_wages_of", "job_seekers"]
 
+#: What an employee (or a self-employed worker) needs to change jobs, relative to the
+#: current wage.
+MOVE_PREMIUM = 1.10
+
 #: What the seeker_table kernel writes for each seeker, in its argument order.
 _SEEKER_COLUMNS = (("row", np.int64), ("id", np.int64), ("region", np.int32),
                    ("group", np.int32), ("occupation", np.int32), ("skill", np.int32),
@@ -40,7 +44,7 @@ def reservation_wages_of(model, status, wage, last_wage, unemployed_since) -> np
     """Reservation wage, tenge/month, from the workers' status, wage, last wage and start
     of unemployment (arrays of one length; elementwise, so their order is free)::
 
-        employed, self-employed: 1.10 x wage
+        employed, self-employed: MOVE_PREMIUM (1.10) x wage
         others: max(ratio x last wage x decay ** months unemployed, floor)
 
     with the floor the gig income of a platform worker, the benefit an entitled
@@ -56,7 +60,7 @@ def reservation_wages_of(model, status, wage, last_wage, unemployed_since) -> np
         status, np.ascontiguousarray(wage, dtype=np.float64),
         np.ascontiguousarray(last_wage, dtype=np.float64), unemployed_since, model.month,
         powers, float(m["reservation_wage_ratio"]), float(model.unemployment_benefit),
-        float(model.benefit_months), out)
+        float(model.benefit_months), MOVE_PREMIUM, out)
     return out
 
 
