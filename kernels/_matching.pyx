@@ -70,6 +70,7 @@ cdef enum:
     PLATFORM = 2
     UNEMPLOYED = 3
 
+from kernels._floats cimport numpy_maximum
 from kernels._rng cimport agent_stream, hash_draw, mix64, uniform, uniform_in
 
 
@@ -696,9 +697,7 @@ def reservation_wages(const int8_t[::1] status, const double[::1] wage,
                 floor = benefit_rate * last_wage[i]
             else:
                 floor = 0.0
-            # max(decayed, floor) as NumPy's maximum: NaN propagated from either, and
-            # the second of two equal values (+0.0 or -0.0 alike).
-            out[i] = decayed if (decayed > floor or decayed != decayed) else floor
+            out[i] = numpy_maximum(decayed, floor)
     if bad >= 0:
         raise ValueError(f"seeker {bad}: months of unemployment beyond decay_powers")
 

@@ -20,6 +20,9 @@ from libc.math cimport INFINITY, ceil, isfinite
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
+from kernels._floats cimport numpy_maximum
+
+
 cdef inline bint _outside(int64_t index, Py_ssize_t size) noexcept nogil:
     """True when ``index`` is not a valid position in an array of ``size``: the loops run
     without bounds checks, so every index read from a column is checked first."""
@@ -516,19 +519,15 @@ def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,
                     # Only ``wage`` and the block's buffers: a loop that also read
                     # ``status`` while storing to ``wage`` (which might overlap it, as
                     # far as the compiler knows) was not vectorised.
-                    # max(pay, floor) as NumPy's maximum: NaN kept, and the floor on a
-                    # tie (-0.0 pay against a 0.0 minimum gives 0.0).
                     for j in range(BLOCK):
-                        pay = wage[i + j] * factor_of[j]
-                        pay = pay if (pay > floor_of[j]) | (pay != pay) else floor_of[j]
+                        pay = numpy_maximum(wage[i + j] * factor_of[j], floor_of[j])
                         wage[i + j] = pay if paid_of[j] else wage[i + j]
                 else:
                     for j in range(i, stop):
                         if status[j] <= SELF_EMPLOYED:
                             pay = wage[j] * factor[region[j] * 3 + skill[j]]
-                            if status[j] == EMPLOYED and not (pay > minimum_wage
-                                                              or pay != pay):
-                                pay = minimum_wage
+                            if status[j] == EMPLOYED:
+                                pay = numpy_maximum(pay, minimum_wage)
                             wage[j] = pay
     if bad >= 0:
         raise ValueError(f"row {bad}: region/skill out of range of factor")
@@ -600,15 +599,11 @@ cdef inline Divisor32 _divisor32(uint32_t divisor) noexcept nogil:
     (multiplying by odd); t * divisor <= 2**32 - 1, so x is that multiple.
     """
     cdef Divisor32 d
-    cdef uint32_t odd = divisor
-    d.shift = 0
-    while odd % 2 == 0:
-        odd //= 2
-        d.shift += 1
-    # Newton's iteration, as in _divisor: 3, 6, 12, 24, 48 >= 32 correct low bits.
-    d.inverse = odd
-    for _ in range(4):
-        d.inverse *= 2 - odd * d.inverse
+    # The odd part's inverse modulo 2**64 (_divisor) is also its inverse modulo 2**32.
+    cdef Divisor wide = _divisor(divisor)
+    cdef uint32_t odd = divisor >> wide.shift
+    d.shift = wide.shift
+    d.inverse = <uint32_t>wide.inverse
     # (2**32 - 1) // divisor, divided in two steps: GCC rewrites ``t <= 0xFFFFFFFF /
     # divisor`` as an overflow test of t * divisor, which it does not vectorise.
     d.limit = (0xFFFFFFFFU >> d.shift) // odd

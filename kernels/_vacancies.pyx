@@ -17,6 +17,7 @@ import numpy as np
 
 from libc.stdint cimport int32_t, int64_t
 
+from kernels._floats cimport numpy_maximum
 from kernels._rng cimport uniform
 
 
@@ -132,10 +133,8 @@ def vacancy_table(unsigned long long skill_key, const int64_t[::1] ids,
             else:
                 level = wage_level[region[i], skill] * growth * bargaining
             offer = firm_factor[i] * wage_premium[o] * skill_premium[skill] * level * quality[i]
-            # max(offer, minimum wage) as NumPy's maximum: NaN propagated from either,
-            # and the second of two equal values (+0.0 or -0.0 alike).
-            if firm[i] >= 0 and not (offer > minimum_wage or offer != offer):
-                offer = minimum_wage
+            if firm[i] >= 0:
+                offer = numpy_maximum(offer, minimum_wage)
             at = bucket_start[bucket[i]]
             bucket_start[bucket[i]] = at + 1
             out_id[at] = ids[i]
