@@ -36,7 +36,8 @@ cdef enum:
     UNEMPLOYED = 3
     N_STATUS = 5
 
-# Selections (rows_with_status and the like) work on blocks of BLOCK rows: a count of the
+# Selections (job_seeker_rows, retiring_rows and the like; rows_with_status now takes a
+# bit mask per block, see _rows_in_range) work on blocks of BLOCK rows: a count of the
 # block's candidate rows, written as a fixed-length loop the C compiler turns into vector
 # compares, skips the blocks with none (most of them, for a rare status). In a block that
 # has some, every row is written to a local buffer and the count advanced by the test (no
@@ -48,8 +49,6 @@ cdef enum:
 cdef enum:
     BLOCK = 64
     FOUND = 1024
-    DENSE = 48      # rows_with_status: a block with this many rows wanted (see there)
-    FEW = 8         # rows_with_status: changes of status below which branches pay
     SCATTERED = 16  # worker_statistics: changes of key above which runs do not pay
     KEY_SLOTS = 1920      # worker_statistics: keys of the block path (see there)
     FLUSH_BLOCKS = 1 << 16  # worker_statistics: scattered blocks between adds of its counts
@@ -692,58 +691,75 @@ def job_seeker_rows(const int8_t[::1] status, const int64_t[::1] worker_id,
     return count
 
 
-cdef Py_ssize_t _rows_in_range(const int8_t[::1] status, int64_t low, uint32_t span,
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #if defined(__SSE2__)
+    #include <emmintrin.h>
+    #endif
+    /* Bit j of the result: low <= block[j] <= low + span, for the 64 bytes of block,
+       as an unsigned byte test (uint8)(block[j] - low) <= span. For int8 values this
+       is the test on the integers exactly when low + span <= 127 (the callers' cases:
+       a wrapped negative difference is then above span). SSE2 is part of every x86-64
+       CPU: sixteen rows per compare, their results gathered by movemask. */
+    static inline uint64_t labsim_in_range_mask64(const int8_t* block, int8_t low,
+                                                  uint8_t span) {
+        uint64_t mask = 0;
+    #if defined(__SSE2__)
+        const __m128i lows = _mm_set1_epi8((char)low);
+        const __m128i spans = _mm_set1_epi8((char)span);
+        for (int q = 0; q < 4; q++) {
+            __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i*)(block + 16 * q)), lows);
+            __m128i in = _mm_cmpeq_epi8(_mm_min_epu8(d, spans), d);
+            mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(in) << (16 * q);
+        }
+    #else
+        for (int j = 0; j < 64; j++)
+            mask |= (uint64_t)((uint8_t)(block[j] - low) <= span) << j;
+    #endif
+        return mask;
+    }
+    #if defined(__GNUC__) || defined(__clang__)
+    #define labsim_lowest_bit(x) ((int)__builtin_ctzll(x))
+    #else
+    static inline int labsim_lowest_bit(uint64_t x) { int b = 0; while (!(x & 1)) { x >>= 1; b++; } return b; }
+    #endif
+    """
+    uint64_t _in_range_mask64 "labsim_in_range_mask64" (const int8_t* block, int8_t low,
+                                                         uint8_t span) noexcept nogil
+    int _lowest_bit "labsim_lowest_bit" (uint64_t x) noexcept nogil
+
+
+cdef Py_ssize_t _rows_in_range(const int8_t[::1] status, int8_t low, uint8_t span,
                                int64_t[::1] rows) noexcept nogil:
     """Rows with ``low <= status <= low + span``, in row order; returns their number.
-    One unsigned comparison per row, ``(status - low) <= span``, which the compiler can
-    vectorise in the block counts."""
-    cdef Py_ssize_t i, j, b, n = status.shape[0], count = 0, k = 0
-    cdef int64_t found[FOUND]
-    cdef uint8_t hits, changes
-    for b in range(n // BLOCK):
-        i = b * BLOCK
-        hits = 0
-        for j in range(BLOCK):
-            hits += <uint32_t>(status[i + j] - low) <= span
-        if hits == 0:
+    Needs ``low + span <= 127`` (see labsim_in_range_mask64).
+
+    Per block of 64 rows, a bit mask of the rows wanted (vector compares), then the set
+    bits' rows, one store each: no store and no branch per row that is not wanted. At
+    national scale (4 % of rows wanted, out of order) this took rows_with_status_from
+    from ~5.7 to ~1 ms; the loop it replaced stored every row of a mixed block to a
+    buffer and advanced its count by the test, ~2 cycles a row."""
+    cdef Py_ssize_t i, j, n = status.shape[0], count = 0
+    cdef uint64_t mask
+    for i in range(0, n - n % 64, 64):
+        mask = _in_range_mask64(&status[i], low, span)
+        if mask == 0:
             continue
-        # Every row wanted (a run of the status, common in a young model): straight to
-        # ``rows``, no test (after the buffer, to keep the order). Mostly rows wanted
-        # and few changes of status: a branch per row, predicted but at the changes,
-        # also straight to ``rows``. Otherwise the buffer and no branch: once rows are
-        # out of order the wanted rows interleave with the others and a branch per row
-        # mispredicts.
-        if hits == BLOCK:
-            count = _spill(rows, count, found, k)
-            k = 0
-            for j in range(BLOCK):
+        if mask == <uint64_t>-1:   # a run of the status (a young model): every row
+            for j in range(64):
                 rows[count + j] = i + j
-            count += BLOCK
+            count += 64
             continue
-        changes = FEW + 1
-        if hits >= DENSE and i > 0:
-            # From the row before the block: 64 compares, whole vectors.
-            changes = 0
-            for j in range(BLOCK):
-                changes += status[i + j] != status[i + j - 1]
-        if changes <= FEW:
-            count = _spill(rows, count, found, k)
-            k = 0
-            for j in range(i, i + BLOCK):
-                if <uint32_t>(status[j] - low) <= span:
-                    rows[count] = j
-                    count += 1
-            continue
-        for j in range(BLOCK):
-            found[k] = i + j
-            k += <uint32_t>(status[i + j] - low) <= span
-        if k > FOUND - BLOCK:
-            count = _spill(rows, count, found, k)
-            k = 0
-    for i in range(n - n % BLOCK, n):
-        found[k] = i
-        k += <uint32_t>(status[i] - low) <= span
-    return _spill(rows, count, found, k)
+        while mask:
+            rows[count] = i + _lowest_bit(mask)
+            count += 1
+            mask &= mask - 1
+    for i in range(n - n % 64, n):
+        if <uint8_t>(status[i] - low) <= span:
+            rows[count] = i
+            count += 1
+    return count
 
 
 def rows_with_status(const int8_t[::1] status, int8_t code, int64_t[::1] rows):
@@ -775,7 +791,7 @@ def rows_with_status_from(const int8_t[::1] status, int8_t lowest, int64_t[::1] 
         raise ValueError("rows must be at least as long as status")
     cdef Py_ssize_t count
     with nogil:
-        count = _rows_in_range(status, lowest, <uint32_t>(127 - lowest), rows)
+        count = _rows_in_range(status, lowest, <uint8_t>(127 - lowest), rows)
     return count
 
 
