@@ -102,7 +102,7 @@ REBUILT_AT_CONSTRUCTION: tuple[str, ...] = (
     "workers", "firms", "datacollector", "region_history",
     # caches and timings
     "_occupation_cdf", "_occupation_cdf_month", "stage_seconds",
-    "_not_working_rows",   # None between steps: nothing to save
+    "_not_working_rows", "_not_working_ids",   # None between steps: nothing to save
 )
 
 _HEADER = "header.json"
@@ -375,7 +375,7 @@ def load(path, cls=None, check_invariants: bool | None = None):
     _set_random_state(model, _require(header, "random", dict, file))
     model.workers.labels["month"] = model.month
     model._occupation_cdf_month = -1
-    model._not_working_rows = None
+    model._not_working_rows = model._not_working_ids = None
     _advance_mesa_clock(model, model.month)
     try:
         _check_state(model)

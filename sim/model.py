@@ -67,8 +67,9 @@ STAGES = (
 #: self-employed) into not working (platform, unemployed, retraining): later stages only
 #: move people among the not-working statuses or into work. The rows not working when it
 #: ends therefore hold every not-working row to the end of the month, and the later stages
-#: look statuses up among them instead of scanning the whole population
-#: (:meth:`LaborMarketModel.rows_with_status`; checked with ``check_invariants``).
+#: look statuses up among them instead of scanning the whole population, and take their
+#: worker ids from one gather (:meth:`LaborMarketModel.rows_and_ids_with_status`; both
+#: checked with ``check_invariants``).
 NOT_WORKING_SETTLED_AFTER = "matching"
 
 _MAX_SEED = 2**63 - 1
@@ -213,6 +214,7 @@ class LaborMarketModel(mesa.Model):
         self.region_history = []
         self._occupation_cdf_month = -1
         self._not_working_rows = None   # set late in each step (NOT_WORKING_SETTLED_AFTER)
+        self._not_working_ids = None    # their worker ids
 
         self.market = market_statistics(self)
         self.initial_unemployment_rs = np.maximum(self.market["unemployment_rate_rs"], 1e-3)
@@ -237,12 +239,24 @@ class LaborMarketModel(mesa.Model):
         """Rows of the workers whose status is ``status``, in row order: one pass over the
         population, or, for a not-working status late in the month, a filter of the rows
         not working (see ``NOT_WORKING_SETTLED_AFTER``)."""
+        return self.rows_and_ids_with_status(status, ids=False)[0]
+
+    def rows_and_ids_with_status(self, status, ids: bool = True):
+        """``(rows, worker ids)`` of the workers whose status is ``status``, in row order
+        (ids None when not ``ids``).
+
+        Late in the month the ids come from those of the rows not working, gathered once
+        when they settle: a row's id does not change within a month after demography, and
+        four stages draw for the unemployed by id (at national scale each gather of
+        ~360k ids from the 73 MB column took ~2.4 ms)."""
         if self._not_working_rows is not None and status >= Status.PLATFORM:
-            rows = self._not_working_rows
-            return rows[self.workers.status[rows] == status]
+            keep = self.workers.status[self._not_working_rows] == status
+            return (self._not_working_rows[keep],
+                    self._not_working_ids[keep] if ids else None)
         rows = np.empty(len(self.workers), dtype=np.int64)
         count = self.kernels.rows_with_status(self.workers.status, int(status), rows)
-        return rows[:count]
+        rows = rows[:count]
+        return rows, (self.workers.worker_id[rows] if ids else None)
 
     def _rows_not_working(self) -> np.ndarray:
         """Rows of everyone on a platform, unemployed or retraining, in row order."""
@@ -323,12 +337,13 @@ class LaborMarketModel(mesa.Model):
         self.month += 1
         self.workers.labels["month"] = self.month
         self.month_accounts = {"migration_subsidy": 0.0}
-        self._not_working_rows = None
+        self._not_working_rows = self._not_working_ids = None
         for name, stage in STAGES:
             start = time.perf_counter()
             stage(self)
             if name == NOT_WORKING_SETTLED_AFTER:
                 self._not_working_rows = self._rows_not_working()
+                self._not_working_ids = self.workers.worker_id[self._not_working_rows]
             self.stage_seconds[name] += time.perf_counter() - start
         start = time.perf_counter()
         self._collect()
@@ -336,7 +351,7 @@ class LaborMarketModel(mesa.Model):
         if self.check_invariants:
             _check_not_working_settled(self)
             _check_invariants(self)
-        self._not_working_rows = None
+        self._not_working_rows = self._not_working_ids = None
 
     def run(self, months: int) -> None:
         """Run ``months`` monthly steps."""
@@ -394,6 +409,9 @@ def _check_not_working_settled(model) -> None:
     if (model.workers.status[outside] >= Status.PLATFORM).any():
         raise InvariantError(f"a stage after {NOT_WORKING_SETTLED_AFTER} moved a worker "
                              "from work into not working")
+    if not np.array_equal(model.workers.worker_id[model._not_working_rows],
+                          model._not_working_ids):
+        raise InvariantError(f"a worker id changed after {NOT_WORKING_SETTLED_AFTER}")
 
 
 def _reporter(name: str):

@@ -81,6 +81,25 @@ def test_detects_a_late_stage_that_moves_a_worker_from_work_into_unemployment(mo
         model.step()
 
 
+def test_detects_a_late_stage_that_changes_a_worker_id(monkeypatch):
+    """The ids of the rows not working are gathered once after matching; a later stage
+    that changed one (moving rows, say) would make draws use stale ids."""
+    import sim.model
+
+    def swap_two_not_working_ids(model):
+        rows = model.rows_with_status(Status.UNEMPLOYED)[:2]
+        model.workers.worker_id[rows] = model.workers.worker_id[rows[::-1]]
+
+    stages = list(sim.model.STAGES)
+    at = [name for name, _ in stages].index(sim.model.NOT_WORKING_SETTLED_AFTER) + 1
+    stages.insert(at, ("late_swap", swap_two_not_working_ids))
+    monkeypatch.setattr(sim.model, "STAGES", tuple(stages))
+    model = LaborMarketModel(scale=0.001, rng=1, check_invariants=True)
+    model.stage_seconds["late_swap"] = 0.0
+    with pytest.raises(InvariantError, match="worker id changed"):
+        model.step()
+
+
 def test_late_stages_see_the_same_rows_as_a_full_scan():
     """The filtered lookup after matching returns exactly the rows a full scan would."""
     import sim.model
@@ -92,7 +111,10 @@ def test_late_stages_see_the_same_rows_as_a_full_scan():
 
     def probe(m):
         for code in (Status.PLATFORM, Status.UNEMPLOYED, Status.RETRAINING):
-            seen[code] = (m.rows_with_status(code), np.flatnonzero(m.workers.status == code))
+            rows, ids = m.rows_and_ids_with_status(code)
+            scanned = np.flatnonzero(m.workers.status == code)
+            assert np.array_equal(ids, m.workers.worker_id[scanned]), code
+            seen[code] = (rows, scanned)
 
     stages = tuple(original) + (("probe", probe),)
     sim.model.STAGES = stages

@@ -42,8 +42,7 @@ def migration(model) -> None:
     if not model.mechanisms["migration"]:
         return
     w, m = model.workers, model.scenario_data.params["migration"]
-    rows = model.rows_with_status(Status.UNEMPLOYED)
-    ids = w.worker_id[rows]
+    rows, ids = model.rows_and_ids_with_status(Status.UNEMPLOYED)
     consider = uniform_for(model.seed, model.month, Stream.MIGRATION_CONSIDER, ids) < m["consider_rate"]
     rows, ids = rows[consider], ids[consider]
     if rows.size == 0:

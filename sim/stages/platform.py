@@ -37,24 +37,24 @@ def platform(model) -> None:
         return
     p = model.scenario_data.params["platform"]
     w = model.workers
-    gig = model.rows_with_status(Status.PLATFORM)
+    gig, gig_ids = model.rows_and_ids_with_status(Status.PLATFORM)
     if gig.size:
         leaving = gig[uniform_for(model.seed, model.month, Stream.PLATFORM_EXIT,
-                                  w.worker_id[gig]) < p["exit_rate"]]
+                                  gig_ids) < p["exit_rate"]]
         w.status[leaving] = Status.UNEMPLOYED
         w.wage[leaving] = 0.0
         w.unemployed_since[leaving] = model.month  # gig work was work: a new spell begins
         staying = gig[w.status[gig] == Status.PLATFORM]
         w.wage[staying] = platform_income(model, w.region[staying].astype(np.int64))
-    rows = model.rows_with_status(Status.UNEMPLOYED)
+    rows, ids = model.rows_and_ids_with_status(Status.UNEMPLOYED)
     months = model.month - w.unemployed_since[rows].astype(np.int64)
     # Those whose gig just ended look again next month, not at once.
     eligible = (w.displaced[rows] | (months >= model.benefit_months)) & (months > 0)
-    rows = rows[eligible]
+    rows, ids = rows[eligible], ids[eligible]
     if rows.size == 0:
         return
     income = platform_income(model, w.region[rows].astype(np.int64))
-    u = uniform_for(model.seed, model.month, Stream.PLATFORM_ENTRY, w.worker_id[rows])
+    u = uniform_for(model.seed, model.month, Stream.PLATFORM_ENTRY, ids)
     benefit = np.where(months[eligible] < model.benefit_months,
                        model.unemployment_benefit * w.last_wage[rows], 0.0)
     taking = (benefit < income) & (u < p["take_up"])

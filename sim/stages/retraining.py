@@ -27,14 +27,14 @@ __all__ = ["retraining", "advance_trainees", "enrol", "expected_gain"]
 
 def advance_trainees(model) -> None:
     w = model.workers
-    rows = model.rows_with_status(Status.RETRAINING)
+    rows, ids = model.rows_and_ids_with_status(Status.RETRAINING)
     if rows.size == 0:
         return
     new_skill = np.minimum(w.skill[rows].astype(np.int32) + 1, 2)
     outcome = np.empty(rows.size, dtype=np.int8)
     target = np.empty(rows.size, dtype=np.int32)
     model.kernels.retraining_progress(
-        model.stream_key("RETRAINING_PROGRESS"), w.worker_id[rows].astype(np.int64),
+        model.stream_key("RETRAINING_PROGRESS"), ids.astype(np.int64, copy=False),
         w.retraining_months_left[rows].astype(np.int32),
         float(model.scenario_data.params["retraining"]["dropout_rate"]),
         model.retraining_target_cdf, new_skill, outcome, target)
@@ -78,30 +78,30 @@ def enrol(model) -> None:
     model._seat_carry -= seats
     if seats == 0:
         return
-    candidates = model.rows_with_status(Status.UNEMPLOYED)
+    candidates, ids = model.rows_and_ids_with_status(Status.UNEMPLOYED)
     young_enough = (model.month - w.birth_month[candidates].astype(np.int64)) \
         < model.retirement_age_months[w.gender[candidates]] - 5 * 12
-    candidates = candidates[young_enough]
+    candidates, ids = candidates[young_enough], ids[young_enough]
     if candidates.size == 0:
         model._seat_carry += seats
         return
     # Only those whose take-up draw comes up this month can want a seat: the kernel draws
     # the same number per id, so deciding for them alone gives the same applicants, and
     # the expected gains (the costly part) are computed for ~take_up of the candidates.
-    draw = uniform_for(model.seed, model.month, Stream.RETRAINING_CHOICE, w.worker_id[candidates])
-    candidates = candidates[draw < r["take_up"]]
+    chance = uniform_for(model.seed, model.month, Stream.RETRAINING_CHOICE, ids) < r["take_up"]
+    candidates, ids = candidates[chance], ids[chance]
     gain = expected_gain(model, candidates)
     private_cost = np.full(candidates.size,
                            months * (r["course_cost"] * (1.0 - model.retraining_subsidy)
                                      - model.retraining_stipend))
     wants = np.empty(candidates.size, dtype=np.uint8)
     model.kernels.retraining_choices(model.stream_key("RETRAINING_CHOICE"),
-                                     w.worker_id[candidates].astype(np.int64), gain,
+                                     ids.astype(np.int64, copy=False), gain,
                                      private_cost, float(r["take_up"]), wants)
     applicants = np.flatnonzero(wants)
     # Seats go by a total order (displaced first, then gain, then id), so the result does
     # not depend on the order of the rows: no sort of the candidates is needed.
-    order = np.lexsort((w.worker_id[candidates[applicants]], -gain[applicants],
+    order = np.lexsort((ids[applicants], -gain[applicants],
                         ~w.displaced[candidates[applicants]]))
     chosen = candidates[applicants[order[:seats]]]
     model._seat_carry += seats - chosen.size
