@@ -24,7 +24,7 @@ COMPILE_ARGS = [] if sys.platform == "win32" else ["-O2", "-ffp-contract=off", "
 
 extensions = [
     Extension(f"kernels.{name}", [f"kernels/{name}.pyx"], extra_compile_args=COMPILE_ARGS)
-    for name in ("_matching", "_retraining", "_population", "_draws", "_vacancies")
+    for name in ("_matching", "_retraining", "_population", "_draws", "_vacancies", "_firms")
 ]
 
 # force=DEBUG: a debug build must regenerate the C, not reuse the release files.

@@ -39,6 +39,7 @@ KERNELS = {
                     "count_by_cell", "subsidised_rows", "separate_workers"),
     "_draws": ("draw_from_cdf_rows",),
     "_vacancies": ("vacancy_table",),
+    "_firms": ("firm_region_totals",),
 }
 
 
@@ -48,7 +49,7 @@ def load_backend(pure: bool | None = None) -> _Backend:
     if pure if pure is not None else pure_python():
         return _Backend("reference", **{name: getattr(reference, name) for name in names})
     try:
-        from . import _draws, _matching, _population, _retraining, _vacancies
+        from . import _draws, _firms, _matching, _population, _retraining, _vacancies
     except ImportError as exc:
         raise ImportError(
             "labsim's Cython kernels are not built. Build them with "
@@ -56,6 +57,6 @@ def load_backend(pure: bool | None = None) -> _Backend:
             "or set LABSIM_PURE_PYTHON=1 to run the slower NumPy reference on purpose."
         ) from exc
     modules = {"_matching": _matching, "_retraining": _retraining, "_population": _population,
-               "_draws": _draws, "_vacancies": _vacancies}
+               "_draws": _draws, "_vacancies": _vacancies, "_firms": _firms}
     return _Backend("cython", **{name: getattr(modules[module], name)
                                  for module, group in KERNELS.items() for name in group})

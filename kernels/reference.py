@@ -511,3 +511,21 @@ def separate_workers(rows, month, status, firm, wage, last_wage, unemployed_sinc
     unemployed_since[rows] = month
     subsidy_until[rows] = -1
     separation_month[rows] = 30_000
+
+
+def firm_region_totals(region, active, vacancies, automated_routine, automated_genai,
+                       exposed_positions, open_vacancies, automated, exposed):
+    """Per region: open vacancies of active firms, positions automated (both channels)
+    and exposed at month 0 of all firms, added into the zeroed outputs (np.bincount
+    sums in firm order)."""
+    n_regions = open_vacancies.shape[0]
+    region = np.asarray(region)
+    if region.size and (region.min() < 0 or region.max() >= n_regions):
+        bad = int(np.flatnonzero((region < 0) | (region >= n_regions))[0])
+        raise ValueError(f"firm {bad}: region {region[bad]} outside [0, {n_regions})")
+    active = np.asarray(active).view(bool)
+    open_vacancies += np.bincount(region[active], weights=vacancies[active],
+                                  minlength=n_regions)
+    automated += np.bincount(region, weights=automated_routine + automated_genai,
+                             minlength=n_regions)
+    exposed += np.bincount(region, weights=exposed_positions, minlength=n_regions)
