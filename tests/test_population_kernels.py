@@ -4,6 +4,8 @@ the job-seeker list, on random populations."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,24 @@ from hypothesis import strategies as st
 from kernels import _population, reference
 
 SETTINGS = settings(max_examples=80, deadline=None, database=None)
+
+#: Some passes run on whole AVX-512 vectors where the CPU has them, in portable loops
+#: otherwise: the tests of those kernels run both, whatever the machine picks by default.
+PASS_PATHS = pytest.mark.parametrize("wide", [True, False],
+                                     ids=["avx512-passes", "portable-passes"])
+
+
+@contextlib.contextmanager
+def passes(wide):
+    """Run the population kernels' AVX-512 passes, or their portable loops."""
+    available = _population._use_wide_passes(wide)
+    try:
+        if wide and not available:
+            pytest.skip("this CPU has no AVX-512 (F, BW, VL and DQ), so the wide passes "
+                        "cannot run here; the portable loops are tested by the other case")
+        yield
+    finally:
+        _population._use_wide_passes(True)
 
 
 @st.composite
@@ -169,16 +189,18 @@ def _savings(module, p, firm, channel, exposure, cost, n_firms):
     return bill, saving, candidate_row[:count], candidate_key[:count]
 
 
+@PASS_PATHS
 @SETTINGS
 @given(p=populations(), n_firms=st.integers(1, 30))
-def test_automation_savings_and_exposed_rows_cython_equal_reference(p, n_firms):
+def test_automation_savings_and_exposed_rows_cython_equal_reference(wide, p, n_firms):
     n = len(p["status"])
     rng = np.random.default_rng(n + n_firms)
     firm = rng.integers(0, n_firms, n).astype(np.int32)
     channel = rng.integers(-1, 2, 7).astype(np.int8)
     exposure = rng.uniform(0.3, 0.9, 7)
     cost = rng.uniform(1e5, 3e5, 2)
-    compiled = _savings(_population, p, firm, channel, exposure, cost, n_firms)
+    with passes(wide):
+        compiled = _savings(_population, p, firm, channel, exposure, cost, n_firms)
     for ours, theirs in zip(compiled, _savings(reference, p, firm, channel, exposure, cost,
                                                n_firms)):
         assert np.array_equal(ours, theirs)
@@ -323,9 +345,10 @@ _BAD_ROWS = [(_statistics_call, "region", -1), (_statistics_call, "region", 4),
              (_retiring_call, "gender", 2), (_retiring_call, "gender", -1)]
 
 
+@PASS_PATHS
 @settings(max_examples=60, deadline=None, database=None)
 @given(seed=st.integers(0, 2**32 - 1), case=st.sampled_from(_BAD_ROWS))
-def test_the_first_row_out_of_range_is_the_one_reported(seed, case):
+def test_the_first_row_out_of_range_is_the_one_reported(wide, seed, case):
     rng = np.random.default_rng(seed)
     n = 3000   # many blocks: the bad rows land anywhere, tail included
     p = {
@@ -341,7 +364,7 @@ def test_the_first_row_out_of_range_is_the_one_reported(seed, case):
     before = wage.copy()
     at = np.sort(rng.choice(n, size=3, replace=False))
     p[column][at] = bad_value
-    with pytest.raises(ValueError, match=f"^row {at[0]}:"):
+    with passes(wide), pytest.raises(ValueError, match=f"^row {at[0]}:"):
         kernel_call(p, wage)()
     assert np.array_equal(wage, before)   # update_incumbent_wages changes nothing first
 
@@ -491,3 +514,89 @@ def test_incumbent_wages_take_numpys_maximum_on_signed_zeros_and_infinities(mini
     _population.update_incumbent_wages(status, region, skill, ours, factor, minimum_wage)
     reference.update_incumbent_wages(status, region, skill, theirs, factor, minimum_wage)
     assert ours.tobytes() == theirs.tobytes()
+
+
+# -----------------------------------------------------------------------------------------
+# The AVX-512 passes against the reference and the portable loops, on their edge cases.
+
+
+@st.composite
+def exposed_staff(draw):
+    """Employees and others over many 64-row blocks (tails of any length), channels of
+    any code the kernel accepts (-1 and below: none), up to 600 occupations (above 512
+    the portable loop runs), wages at and around the costs, zero, negative, NaN."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.sampled_from([0, 1, 63, 64, 65, 127, 128, 129, 1000, 4099]))
+    n_occupations = draw(st.sampled_from([1, 7, 125, 511, 512, 513, 600]))
+    n_firms = draw(st.sampled_from([1, 3, 500]))
+    special = np.array([0.0, -0.0, -5.0, np.nan, np.inf, 1e5, 2e5, np.nextafter(1e5, 0),
+                        np.nextafter(2e5, np.inf)])
+    wage = np.where(rng.random(n) < 0.2, special[rng.integers(0, special.size, n)],
+                    rng.uniform(0, 4e5, n))
+    return {
+        "status": np.where(rng.random(n) < draw(st.sampled_from([0.1, 0.7, 1.0])), 0,
+                           rng.integers(1, 5, n)).astype(np.int8),
+        "occupation": rng.integers(0, n_occupations, n).astype(np.int16),
+        "firm": rng.integers(0, n_firms, n).astype(np.int32),
+        "wage": wage,
+        "channel": rng.choice(np.array([-3, -1, -1, 0, 1], np.int8), n_occupations),
+        "exposure": rng.uniform(0.0, 1.0, n_occupations),
+        "cost": np.array([1e5, 2e5]),
+        "n_firms": n_firms,
+    }
+
+
+def _savings_of(module, s):
+    n = len(s["status"])
+    bill, saving = np.zeros(2 * s["n_firms"]), np.zeros(2 * s["n_firms"])
+    row, key = np.full(n, -7, np.int64), np.full(n, -7, np.int64)
+    count = module.automation_savings(s["status"], s["occupation"], s["firm"], s["wage"],
+                                      s["channel"], s["exposure"], s["cost"], bill, saving,
+                                      row, key)
+    return [bill.tobytes(), saving.tobytes(), row[:count].tobytes(), key[:count].tobytes()]
+
+
+@PASS_PATHS
+@SETTINGS
+@given(s=exposed_staff())
+def test_automation_savings_equals_reference_on_edge_cases(wide, s):
+    with passes(wide):
+        assert _savings_of(_population, s) == _savings_of(reference, s)
+
+
+@PASS_PATHS
+@SETTINGS
+@given(s=exposed_staff(), column=st.sampled_from(["occupation", "firm", "channel"]),
+       where=st.floats(0, 1, exclude_max=True))
+def test_automation_savings_reports_the_same_bad_row_on_both_paths(wide, s, column, where):
+    """A row out of range (occupation, firm, or a channel above 1): the first such
+    employee is reported, and the sums are the portable loop's, which adds the rows of
+    the blocks of 64 before that row's."""
+    n = len(s["status"])
+    if n == 0:
+        return
+    at = int(where * n)
+    s["status"][at] = 0
+    if column == "channel":
+        s["channel"][s["occupation"][at]] = 2
+    elif where < 0.5:
+        s[column][at] = -1
+    else:
+        s[column][at] = s["n_firms"] if column == "firm" else len(s["channel"])
+    outputs = {}
+    for path in (False, wide):
+        with passes(path):
+            bill, saving = np.zeros(2 * s["n_firms"]), np.zeros(2 * s["n_firms"])
+            with pytest.raises(ValueError, match="out of range") as error:
+                _population.automation_savings(
+                    s["status"], s["occupation"], s["firm"], s["wage"], s["channel"],
+                    s["exposure"], s["cost"], bill, saving, np.empty(n, np.int64),
+                    np.empty(n, np.int64))
+            outputs[path] = (str(error.value), bill.tobytes(), saving.tobytes())
+    assert outputs[wide] == outputs[False]
+    employee = s["status"] == 0
+    in_range = ((s["occupation"] >= 0) & (s["occupation"] < len(s["channel"]))
+                & (s["firm"] >= 0) & (s["firm"] < s["n_firms"]))
+    channel = s["channel"][np.where(in_range, s["occupation"], 0)]
+    first = np.flatnonzero(employee & (~in_range | (channel > 1)))[0]
+    assert outputs[wide][0].startswith(f"row {first}:")
