@@ -261,6 +261,80 @@ cdef extern from *:
                                     candidate_row, candidate_key, found);
     }
 
+    /* count_by_cell over whole blocks of 64 rows from row 0, into ``counts`` (``cells``
+       of them, below 2**31); *stop as in labsim_savings_x16. n_sectors at most 128. */
+    LABSIM_WIDE static void labsim_count_x16(
+            const int8_t* status, const int8_t* region, const int8_t* sector, int8_t code,
+            Py_ssize_t n, int32_t n_sectors, int32_t cells, int64_t* counts,
+            Py_ssize_t* stop) {
+        const __m512i codes = _mm512_set1_epi8(code);
+        const __m512i sectors = _mm512_set1_epi32(n_sectors), size = _mm512_set1_epi32(cells);
+        int32_t cell_of[64];
+        Py_ssize_t i;
+        for (i = 0; i + 64 <= n; i += 64) {
+            __mmask64 wanted = _mm512_cmpeq_epi8_mask(
+                _mm512_loadu_si512((const void*)(status + i)), codes);
+            if (!wanted)
+                continue;
+            int k = 0, j;
+            for (int q = 0; q < 64; q += 16) {
+                __mmask16 w = (__mmask16)(wanted >> q);
+                if (!w)
+                    continue;
+                __m512i r = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(region + i + q)));
+                __m512i s = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(sector + i + q)));
+                __m512i cell = _mm512_add_epi32(_mm512_mullo_epi32(r, sectors), s);
+                /* As unsigned: a negative sector or cell is above the bounds. */
+                if ((_mm512_mask_cmplt_epu32_mask(w, s, sectors)
+                     & _mm512_mask_cmplt_epu32_mask(w, cell, size)) != w) {
+                    *stop = i;   /* none of this block counted: the portable loop does it */
+                    return;
+                }
+                int taken = __builtin_popcount(w);
+                _mm512_mask_storeu_epi32(cell_of + k, (__mmask16)((1u << taken) - 1u),
+                                         _mm512_maskz_compress_epi32(w, cell));
+                k += taken;
+            }
+            for (j = 0; j < k; j++)
+                counts[cell_of[j]] += 1;
+        }
+        *stop = i;
+    }
+
+    /* separations_due over whole blocks of 64 rows from row 0, for a month of at least
+       -32768 (``month``: clamped to 32767, the same test on int16s): the rows written
+       to ``rows``; returns their count. *stop as in labsim_savings_x16. */
+    LABSIM_WIDE static Py_ssize_t labsim_due_x64(
+            const int16_t* separation_month, const int8_t* status, Py_ssize_t n,
+            int16_t month, int64_t* rows, Py_ssize_t* stop) {
+        const __m512i due = _mm512_set1_epi16(month), working = _mm512_set1_epi8(1);
+        const __m512i eight = _mm512_set1_epi64(8);
+        Py_ssize_t i, count = 0;
+        for (i = 0; i + 64 <= n; i += 64) {
+            __mmask64 wanted = (__mmask64)_mm512_cmple_epi16_mask(
+                _mm512_loadu_si512((const void*)(separation_month + i)), due)
+                | (__mmask64)_mm512_cmple_epi16_mask(
+                    _mm512_loadu_si512((const void*)(separation_month + i + 32)), due) << 32;
+            if (!wanted)
+                continue;
+            /* Employees and the self-employed: status <= 1, signed, as the portable test. */
+            wanted &= _mm512_cmple_epi8_mask(_mm512_loadu_si512((const void*)(status + i)),
+                                             working);
+            __m512i row = _mm512_add_epi64(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7),
+                                           _mm512_set1_epi64((long long)i));
+            for (int g = 0; g < 64; g += 8) {
+                __mmask8 w = (__mmask8)(wanted >> g);
+                int taken = __builtin_popcount(w);
+                _mm512_mask_storeu_epi64(rows + count, (__mmask8)((1u << taken) - 1u),
+                                         _mm512_maskz_compress_epi64(w, row));
+                count += taken;
+                row = _mm512_add_epi64(row, eight);
+            }
+        }
+        *stop = i;
+        return count;
+    }
+
     static int labsim_cpu_has_wide_passes(void) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
@@ -277,6 +351,17 @@ cdef extern from *:
             double* saving, int64_t* candidate_row, int64_t* candidate_key, Py_ssize_t* stop) {
         abort();
     }
+    static void labsim_count_x16(
+            const int8_t* status, const int8_t* region, const int8_t* sector, int8_t code,
+            Py_ssize_t n, int32_t n_sectors, int32_t cells, int64_t* counts,
+            Py_ssize_t* stop) {
+        abort();
+    }
+    static Py_ssize_t labsim_due_x64(
+            const int16_t* separation_month, const int8_t* status, Py_ssize_t n,
+            int16_t month, int64_t* rows, Py_ssize_t* stop) {
+        abort();
+    }
     static int labsim_cpu_has_wide_passes(void) { return 0; }
     #endif
     """
@@ -287,6 +372,13 @@ cdef extern from *:
         const double* exposure, const double* cost, Py_ssize_t n_firms, double* bill,
         double* saving, int64_t* candidate_row, int64_t* candidate_key,
         Py_ssize_t* stop) noexcept nogil
+    void _count_x16 "labsim_count_x16" (
+        const int8_t* status, const int8_t* region, const int8_t* sector, int8_t code,
+        Py_ssize_t n, int32_t n_sectors, int32_t cells, int64_t* counts,
+        Py_ssize_t* stop) noexcept nogil
+    Py_ssize_t _due_x64 "labsim_due_x64" (
+        const int16_t* separation_month, const int8_t* status, Py_ssize_t n, int16_t month,
+        int64_t* rows, Py_ssize_t* stop) noexcept nogil
     int _cpu_has_wide_passes "labsim_cpu_has_wide_passes" () noexcept nogil
 
 cdef bint _wide_passes = _cpu_has_wide_passes()
@@ -1098,8 +1190,15 @@ def separations_due(const int16_t[::1] separation_month, const int8_t[::1] statu
     cdef int16_t due = <int16_t>max(-32768, min(month, 32767))
     cdef int64_t found[FOUND]
     cdef uint8_t hits
+    # Where the CPU has AVX-512 (see _use_wide_passes), 64 rows are tested at once, and
+    # their rows kept by a compress, eight at a time, straight to ``rows``. At national
+    # scale (months 5 and 106: ~80,000 of the ~145,000 blocks hold a row due) this took
+    # the pass from ~4.8 to ~2.1 ms and from ~5.0 to ~2.2 ms.
+    cdef Py_ssize_t start = 0
     with nogil:
-        for b in range(n // BLOCK):
+        if _wide_passes and n >= BLOCK and month >= -32768:
+            count = _due_x64(&separation_month[0], &status[0], n, due, &rows[0], &start)
+        for b in range(start // BLOCK, n // BLOCK):
             i = b * BLOCK
             hits = 0
             for j in range(BLOCK):
@@ -1334,10 +1433,19 @@ def count_by_cell(const int8_t[::1] status, const int8_t[::1] region,
     # Not a branch-free count into a spare bin (measured 2.4 times slower at national
     # scale), nor a branch on every row's status (mispredicted once rows are out of
     # order): each block's rows of the status are picked first (_pick), then counted.
-    cdef Py_ssize_t b, t, m
+    # Where the CPU has AVX-512 (see _use_wide_passes), the rows are tested and their
+    # cells computed 16 at a time and kept by a compress instead. At national scale this
+    # took the pass from ~6.3 to ~3.1 ms at month 5 and from ~6.8 to ~4.0 ms at month
+    # 106. Counting in eight local copies of the counts (the self-employed come in runs
+    # of one cell, and each increment might wait for the last) did not pay, on either
+    # path.
+    cdef Py_ssize_t b, t, m, start = 0
     cdef int64_t picked[BLOCK]
     with nogil:
-        for b in range((n + BLOCK - 1) // BLOCK):
+        if _wide_passes and BLOCK <= n and n_sectors <= 128 and 0 < size < (1LL << 31):
+            _count_x16(&status[0], &region[0], &sector[0], code, n, <int32_t>n_sectors,
+                       <int32_t>size, &counts[0], &start)
+        for b in range(start // BLOCK, (n + BLOCK - 1) // BLOCK):
             m = _pick(status, code, b * BLOCK, min(b * BLOCK + BLOCK, n), picked)
             for t in range(m):
                 i = picked[t]

@@ -161,9 +161,10 @@ def test_status_selections_over_many_blocks_and_every_code():
                               np.flatnonzero(status >= code))
 
 
+@PASS_PATHS
 @SETTINGS
 @given(p=populations())
-def test_retiring_and_separating_rows_cython_equal_reference(p):
+def test_retiring_and_separating_rows_cython_equal_reference(wide, p):
     n = len(p["status"])
     ages = np.array([63 * 12, 61 * 12], dtype=np.float64)
     month = p["month"] + 600   # old enough for some to retire
@@ -174,7 +175,8 @@ def test_retiring_and_separating_rows_cython_equal_reference(p):
     assert (age[retiring] >= ages[p["gender"][retiring]]).all()
     due = p["unemployed_since"]   # any int16 column serves as a separation month
     args = (due, p["status"], p["month"])
-    separating = _rows(_population, "separations_due", *args, n=n)
+    with passes(wide):
+        separating = _rows(_population, "separations_due", *args, n=n)
     assert np.array_equal(separating, _rows(reference, "separations_due", *args, n=n))
     assert (p["status"][separating] <= 1).all() and (due[separating] <= p["month"]).all()
 
@@ -244,13 +246,15 @@ def test_employees_of_selected_firms_cython_equals_reference(p, n_firms):
     assert np.array_equal(rows, np.flatnonzero((p["status"] == 0) & (selected[firm] == 1)))
 
 
+@PASS_PATHS
 @SETTINGS
 @given(p=populations(), code=st.integers(0, 4), n_sectors=st.integers(1, 5))
-def test_count_by_cell_cython_equals_reference(p, code, n_sectors):
+def test_count_by_cell_cython_equals_reference(wide, p, code, n_sectors):
     sector = (p["occupation"] % n_sectors).astype(np.int8)
     counts = [np.zeros(p["n_regions"] * n_sectors, dtype=np.int64) for _ in range(2)]
     for module, out in zip((_population, reference), counts):
-        module.count_by_cell(p["status"], p["region"], sector, code, n_sectors, out)
+        with passes(wide):
+            module.count_by_cell(p["status"], p["region"], sector, code, n_sectors, out)
     assert np.array_equal(counts[0], counts[1])
     assert counts[0].sum() == np.count_nonzero(p["status"] == code)
 
@@ -600,3 +604,74 @@ def test_automation_savings_reports_the_same_bad_row_on_both_paths(wide, s, colu
     channel = s["channel"][np.where(in_range, s["occupation"], 0)]
     first = np.flatnonzero(employee & (~in_range | (channel > 1)))[0]
     assert outputs[wide][0].startswith(f"row {first}:")
+
+
+@PASS_PATHS
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([0, 1, 63, 64, 65, 129, 1000, 4099]),
+       code=st.integers(-1, 5), n_sectors=st.sampled_from([1, 3, 15, 127, 128, 129, 300]),
+       extra_cells=st.sampled_from([-1, 0, 5]), bad=st.sampled_from([0.0, 0.001, 0.05]))
+def test_count_by_cell_both_paths_equal_reference(wide, seed, n, code, n_sectors,
+                                                  extra_cells, bad):
+    """Any status code, regions and sectors in and out of range (negative included),
+    ``counts`` shorter or longer than regions x sectors: the same counts and the same
+    first bad row as the portable loop, which counts the rows before it."""
+    rng = np.random.default_rng(seed)
+    n_regions = 4
+    status = rng.integers(-1, 6, n).astype(np.int8)
+    region = rng.integers(0, n_regions, n).astype(np.int8)
+    sector = rng.integers(0, min(n_sectors, 128), n).astype(np.int8)
+    for column, edges in ((region, [-128, -1, n_regions - 1, n_regions, 127]),
+                          (sector, [-128, -1, min(n_sectors, 128) - 1, min(n_sectors, 127),
+                                    127])):
+        odd = rng.random(n) < bad
+        column[odd] = np.where(rng.random(odd.sum()) < 0.5,
+                               rng.choice(np.array(edges, np.int8), odd.sum()),
+                               rng.integers(-128, 128, odd.sum()))
+    size = max(n_regions * n_sectors + extra_cells, 1)
+    results = []
+    for module, path in ((reference, False), (_population, False), (_population, wide)):
+        counts = np.zeros(size, np.int64)
+        with passes(path):
+            try:
+                module.count_by_cell(status, region, sector, code, n_sectors, counts)
+                error = None
+            except ValueError as e:
+                error = str(e)
+        results.append((error, counts))
+    (ref_error, ref_counts), (port_error, port_counts), (our_error, our_counts) = results
+    assert our_error == port_error and np.array_equal(our_counts, port_counts)
+    assert (our_error is None) == (ref_error is None)
+    if our_error is None:
+        assert np.array_equal(our_counts, ref_counts)
+    else:
+        chosen = np.flatnonzero(status == code)
+        key = region[chosen].astype(np.int64) * n_sectors + sector[chosen]
+        wrong = (sector[chosen] < 0) | (sector[chosen] >= n_sectors) | (key < 0) | (key >= size)
+        assert our_error.startswith(f"row {chosen[wrong][0]}:")
+
+
+@PASS_PATHS
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([0, 1, 63, 64, 65, 129, 1000, 4099]),
+       month=st.sampled_from([-2**40, -32769, -32768, -32767, -1, 0, 7, 32766, 32767, 32768,
+                              2**40]))
+def test_separations_due_both_paths_equal_reference_at_the_edges(wide, seed, n, month):
+    """Months at and past the int16 range, separation months at its ends, statuses in
+    and out of range (negative ones count as working, as in the reference): the same
+    rows in order, and nothing written past them."""
+    rng = np.random.default_rng(seed)
+    ends = np.array([-32768, -32767, -1, 0, 7, 8, 32766, 32767], np.int16)
+    due = np.where(rng.random(n) < 0.5, ends[rng.integers(0, ends.size, n)],
+                   rng.integers(-32768, 32768, n)).astype(np.int16)
+    status = rng.integers(-2, 6, n).astype(np.int8)
+    rows = {}
+    for module, path in ((reference, False), (_population, wide)):
+        out = np.full(n, -7, np.int64)
+        with passes(path):
+            count = module.separations_due(due, status, month, out)
+        rows[module] = (count, out)
+    count, out = rows[_population]
+    assert count == rows[reference][0]
+    assert np.array_equal(out[:count], rows[reference][1][:count])
+    assert (out[count:] == -7).all()
