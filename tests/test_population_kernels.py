@@ -4,6 +4,8 @@ the job-seeker list, on random populations."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,24 @@ from hypothesis import strategies as st
 from kernels import _population, reference
 
 SETTINGS = settings(max_examples=80, deadline=None, database=None)
+
+#: Some passes run on whole AVX-512 vectors where the CPU has them, in portable loops
+#: otherwise: the tests of those kernels run both, whatever the machine picks by default.
+PASS_PATHS = pytest.mark.parametrize("wide", [True, False],
+                                     ids=["avx512-passes", "portable-passes"])
+
+
+@contextlib.contextmanager
+def passes(wide):
+    """Run the population kernels' AVX-512 passes, or their portable loops."""
+    available = _population._use_wide_passes(wide)
+    try:
+        if wide and not available:
+            pytest.skip("this CPU has no AVX-512 (F, BW, VL and DQ), so the wide passes "
+                        "cannot run here; the portable loops are tested by the other case")
+        yield
+    finally:
+        _population._use_wide_passes(True)
 
 
 @st.composite
@@ -150,9 +170,10 @@ def test_status_selections_over_many_blocks_and_every_code():
                               np.flatnonzero(status >= code))
 
 
+@PASS_PATHS
 @SETTINGS
 @given(p=populations())
-def test_retiring_and_separating_rows_cython_equal_reference(p):
+def test_retiring_and_separating_rows_cython_equal_reference(wide, p):
     n = len(p["status"])
     ages = np.array([63 * 12, 61 * 12], dtype=np.float64)
     month = p["month"] + 600   # old enough for some to retire
@@ -163,7 +184,8 @@ def test_retiring_and_separating_rows_cython_equal_reference(p):
     assert (age[retiring] >= ages[p["gender"][retiring]]).all()
     due = p["unemployed_since"]   # any int16 column serves as a separation month
     args = (due, p["status"], p["month"])
-    separating = _rows(_population, "separations_due", *args, n=n)
+    with passes(wide):
+        separating = _rows(_population, "separations_due", *args, n=n)
     assert np.array_equal(separating, _rows(reference, "separations_due", *args, n=n))
     assert (p["status"][separating] <= 1).all() and (due[separating] <= p["month"]).all()
 
@@ -178,16 +200,18 @@ def _savings(module, p, firm, channel, exposure, cost, n_firms):
     return bill, saving, candidate_row[:count], candidate_key[:count]
 
 
+@PASS_PATHS
 @SETTINGS
 @given(p=populations(), n_firms=st.integers(1, 30))
-def test_automation_savings_and_exposed_rows_cython_equal_reference(p, n_firms):
+def test_automation_savings_and_exposed_rows_cython_equal_reference(wide, p, n_firms):
     n = len(p["status"])
     rng = np.random.default_rng(n + n_firms)
     firm = rng.integers(0, n_firms, n).astype(np.int32)
     channel = rng.integers(-1, 2, 7).astype(np.int8)
     exposure = rng.uniform(0.3, 0.9, 7)
     cost = rng.uniform(1e5, 3e5, 2)
-    compiled = _savings(_population, p, firm, channel, exposure, cost, n_firms)
+    with passes(wide):
+        compiled = _savings(_population, p, firm, channel, exposure, cost, n_firms)
     for ours, theirs in zip(compiled, _savings(reference, p, firm, channel, exposure, cost,
                                                n_firms)):
         assert np.array_equal(ours, theirs)
@@ -231,13 +255,15 @@ def test_employees_of_selected_firms_cython_equals_reference(p, n_firms):
     assert np.array_equal(rows, np.flatnonzero((p["status"] == 0) & (selected[firm] == 1)))
 
 
+@PASS_PATHS
 @SETTINGS
 @given(p=populations(), code=st.integers(0, 4), n_sectors=st.integers(1, 5))
-def test_count_by_cell_cython_equals_reference(p, code, n_sectors):
+def test_count_by_cell_cython_equals_reference(wide, p, code, n_sectors):
     sector = (p["occupation"] % n_sectors).astype(np.int8)
     counts = [np.zeros(p["n_regions"] * n_sectors, dtype=np.int64) for _ in range(2)]
     for module, out in zip((_population, reference), counts):
-        module.count_by_cell(p["status"], p["region"], sector, code, n_sectors, out)
+        with passes(wide):
+            module.count_by_cell(p["status"], p["region"], sector, code, n_sectors, out)
     assert np.array_equal(counts[0], counts[1])
     assert counts[0].sum() == np.count_nonzero(p["status"] == code)
 
@@ -332,9 +358,10 @@ _BAD_ROWS = [(_statistics_call, "region", -1), (_statistics_call, "region", 4),
              (_retiring_call, "gender", 2), (_retiring_call, "gender", -1)]
 
 
+@PASS_PATHS
 @settings(max_examples=60, deadline=None, database=None)
 @given(seed=st.integers(0, 2**32 - 1), case=st.sampled_from(_BAD_ROWS))
-def test_the_first_row_out_of_range_is_the_one_reported(seed, case):
+def test_the_first_row_out_of_range_is_the_one_reported(wide, seed, case):
     rng = np.random.default_rng(seed)
     n = 3000   # many blocks: the bad rows land anywhere, tail included
     p = {
@@ -350,7 +377,7 @@ def test_the_first_row_out_of_range_is_the_one_reported(seed, case):
     before = wage.copy()
     at = np.sort(rng.choice(n, size=3, replace=False))
     p[column][at] = bad_value
-    with pytest.raises(ValueError, match=f"^row {at[0]}:"):
+    with passes(wide), pytest.raises(ValueError, match=f"^row {at[0]}:"):
         kernel_call(p, wage)()
     assert np.array_equal(wage, before)   # update_incumbent_wages changes nothing first
 
@@ -500,3 +527,160 @@ def test_incumbent_wages_take_numpys_maximum_on_signed_zeros_and_infinities(mini
     _population.update_incumbent_wages(status, region, skill, ours, factor, minimum_wage)
     reference.update_incumbent_wages(status, region, skill, theirs, factor, minimum_wage)
     assert ours.tobytes() == theirs.tobytes()
+
+
+# -----------------------------------------------------------------------------------------
+# The AVX-512 passes against the reference and the portable loops, on their edge cases.
+
+
+@st.composite
+def exposed_staff(draw):
+    """Employees and others over many 64-row blocks (tails of any length), channels of
+    any code the kernel accepts (-1 and below: none), up to 600 occupations (above 512
+    the portable loop runs), wages at and around the costs, zero, negative, NaN."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.sampled_from([0, 1, 63, 64, 65, 127, 128, 129, 1000, 4099]))
+    n_occupations = draw(st.sampled_from([1, 7, 125, 511, 512, 513, 600]))
+    n_firms = draw(st.sampled_from([1, 3, 500]))
+    special = np.array([0.0, -0.0, -5.0, np.nan, np.inf, 1e5, 2e5, np.nextafter(1e5, 0),
+                        np.nextafter(2e5, np.inf)])
+    wage = np.where(rng.random(n) < 0.2, special[rng.integers(0, special.size, n)],
+                    rng.uniform(0, 4e5, n))
+    return {
+        "status": np.where(rng.random(n) < draw(st.sampled_from([0.1, 0.7, 1.0])), 0,
+                           rng.integers(1, 5, n)).astype(np.int8),
+        "occupation": rng.integers(0, n_occupations, n).astype(np.int16),
+        "firm": rng.integers(0, n_firms, n).astype(np.int32),
+        "wage": wage,
+        "channel": rng.choice(np.array([-3, -1, -1, 0, 1], np.int8), n_occupations),
+        "exposure": rng.uniform(0.0, 1.0, n_occupations),
+        "cost": np.array([1e5, 2e5]),
+        "n_firms": n_firms,
+    }
+
+
+def _savings_of(module, s):
+    n = len(s["status"])
+    bill, saving = np.zeros(2 * s["n_firms"]), np.zeros(2 * s["n_firms"])
+    row, key = np.full(n, -7, np.int64), np.full(n, -7, np.int64)
+    count = module.automation_savings(s["status"], s["occupation"], s["firm"], s["wage"],
+                                      s["channel"], s["exposure"], s["cost"], bill, saving,
+                                      row, key)
+    return [bill.tobytes(), saving.tobytes(), row[:count].tobytes(), key[:count].tobytes()]
+
+
+@PASS_PATHS
+@SETTINGS
+@given(s=exposed_staff())
+def test_automation_savings_equals_reference_on_edge_cases(wide, s):
+    with passes(wide):
+        assert _savings_of(_population, s) == _savings_of(reference, s)
+
+
+@PASS_PATHS
+@SETTINGS
+@given(s=exposed_staff(), column=st.sampled_from(["occupation", "firm", "channel"]),
+       where=st.floats(0, 1, exclude_max=True))
+def test_automation_savings_reports_the_same_bad_row_on_both_paths(wide, s, column, where):
+    """A row out of range (occupation, firm, or a channel above 1): the first such
+    employee is reported, and the sums are the portable loop's, which adds the rows of
+    the blocks of 64 before that row's."""
+    n = len(s["status"])
+    if n == 0:
+        return
+    at = int(where * n)
+    s["status"][at] = 0
+    if column == "channel":
+        s["channel"][s["occupation"][at]] = 2
+    elif where < 0.5:
+        s[column][at] = -1
+    else:
+        s[column][at] = s["n_firms"] if column == "firm" else len(s["channel"])
+    outputs = {}
+    for path in (False, wide):
+        with passes(path):
+            bill, saving = np.zeros(2 * s["n_firms"]), np.zeros(2 * s["n_firms"])
+            with pytest.raises(ValueError, match="out of range") as error:
+                _population.automation_savings(
+                    s["status"], s["occupation"], s["firm"], s["wage"], s["channel"],
+                    s["exposure"], s["cost"], bill, saving, np.empty(n, np.int64),
+                    np.empty(n, np.int64))
+            outputs[path] = (str(error.value), bill.tobytes(), saving.tobytes())
+    assert outputs[wide] == outputs[False]
+    employee = s["status"] == 0
+    in_range = ((s["occupation"] >= 0) & (s["occupation"] < len(s["channel"]))
+                & (s["firm"] >= 0) & (s["firm"] < s["n_firms"]))
+    channel = s["channel"][np.where(in_range, s["occupation"], 0)]
+    first = np.flatnonzero(employee & (~in_range | (channel > 1)))[0]
+    assert outputs[wide][0].startswith(f"row {first}:")
+
+
+@PASS_PATHS
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([0, 1, 63, 64, 65, 129, 1000, 4099]),
+       code=st.integers(-1, 5), n_sectors=st.sampled_from([1, 3, 15, 127, 128, 129, 300]),
+       extra_cells=st.sampled_from([-1, 0, 5]), bad=st.sampled_from([0.0, 0.001, 0.05]))
+def test_count_by_cell_both_paths_equal_reference(wide, seed, n, code, n_sectors,
+                                                  extra_cells, bad):
+    """Any status code, regions and sectors in and out of range (negative included),
+    ``counts`` shorter or longer than regions x sectors: the same counts and the same
+    first bad row as the portable loop, which counts the rows before it."""
+    rng = np.random.default_rng(seed)
+    n_regions = 4
+    status = rng.integers(-1, 6, n).astype(np.int8)
+    region = rng.integers(0, n_regions, n).astype(np.int8)
+    sector = rng.integers(0, min(n_sectors, 128), n).astype(np.int8)
+    for column, edges in ((region, [-128, -1, n_regions - 1, n_regions, 127]),
+                          (sector, [-128, -1, min(n_sectors, 128) - 1, min(n_sectors, 127),
+                                    127])):
+        odd = rng.random(n) < bad
+        column[odd] = np.where(rng.random(odd.sum()) < 0.5,
+                               rng.choice(np.array(edges, np.int8), odd.sum()),
+                               rng.integers(-128, 128, odd.sum()))
+    size = max(n_regions * n_sectors + extra_cells, 1)
+    results = []
+    for module, path in ((reference, False), (_population, False), (_population, wide)):
+        counts = np.zeros(size, np.int64)
+        with passes(path):
+            try:
+                module.count_by_cell(status, region, sector, code, n_sectors, counts)
+                error = None
+            except ValueError as e:
+                error = str(e)
+        results.append((error, counts))
+    (ref_error, ref_counts), (port_error, port_counts), (our_error, our_counts) = results
+    assert our_error == port_error and np.array_equal(our_counts, port_counts)
+    assert (our_error is None) == (ref_error is None)
+    if our_error is None:
+        assert np.array_equal(our_counts, ref_counts)
+    else:
+        chosen = np.flatnonzero(status == code)
+        key = region[chosen].astype(np.int64) * n_sectors + sector[chosen]
+        wrong = (sector[chosen] < 0) | (sector[chosen] >= n_sectors) | (key < 0) | (key >= size)
+        assert our_error.startswith(f"row {chosen[wrong][0]}:")
+
+
+@PASS_PATHS
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([0, 1, 63, 64, 65, 129, 1000, 4099]),
+       month=st.sampled_from([-2**40, -32769, -32768, -32767, -1, 0, 7, 32766, 32767, 32768,
+                              2**40]))
+def test_separations_due_both_paths_equal_reference_at_the_edges(wide, seed, n, month):
+    """Months at and past the int16 range, separation months at its ends, statuses in
+    and out of range (negative ones count as working, as in the reference): the same
+    rows in order, and nothing written past them."""
+    rng = np.random.default_rng(seed)
+    ends = np.array([-32768, -32767, -1, 0, 7, 8, 32766, 32767], np.int16)
+    due = np.where(rng.random(n) < 0.5, ends[rng.integers(0, ends.size, n)],
+                   rng.integers(-32768, 32768, n)).astype(np.int16)
+    status = rng.integers(-2, 6, n).astype(np.int8)
+    rows = {}
+    for module, path in ((reference, False), (_population, wide)):
+        out = np.full(n, -7, np.int64)
+        with passes(path):
+            count = module.separations_due(due, status, month, out)
+        rows[module] = (count, out)
+    count, out = rows[_population]
+    assert count == rows[reference][0]
+    assert np.array_equal(out[:count], rows[reference][1][:count])
+    assert (out[count:] == -7).all()
