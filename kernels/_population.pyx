@@ -1099,6 +1099,45 @@ def rows_with_status_from(const int8_t[::1] status, int8_t lowest, int64_t[::1] 
     return count
 
 
+def rows_with_status_among(const int64_t[::1] rows, const int64_t[::1] ids,
+                           const int8_t[::1] status, int8_t code, int64_t[::1] out_rows,
+                           int64_t[::1] out_ids):
+    """Of ``rows`` (with their worker ``ids``), those whose status is ``code``, in their
+    given order, and their ids; returns how many were written.
+
+    The late stages' lookup among the rows not working (sim.model
+    rows_and_ids_with_status): one pass instead of a gather of the statuses, a mask and
+    two boolean selections (at national scale, ~400k rows, ~1.5 -> ~0.5 ms a call; five
+    calls a month).
+
+    Args (K rows, N workers):
+        rows: int64 (K), each in [0, N); ids: int64 (K); status: int8 (N).
+        out_rows, out_ids: OUT int64 (>= K), allocated by the caller.
+
+    Raises:
+        ValueError: on inconsistent lengths or a row outside [0, N) (named; nothing
+            is written past the rows before it).
+    """
+    cdef Py_ssize_t j, k = rows.shape[0], n = status.shape[0], count = 0, bad = -1
+    cdef int64_t r
+    if ids.shape[0] != k or out_rows.shape[0] < k or out_ids.shape[0] < k:
+        raise ValueError("ids need the length of rows; out_rows and out_ids at least that")
+    with nogil:
+        for j in range(k):
+            r = rows[j]
+            if _outside(r, n):
+                bad = j
+                break
+            # Stored always, kept by advancing the count: statuses interleave, and a
+            # branch on them would mispredict.
+            out_rows[count] = r
+            out_ids[count] = ids[j]
+            count += status[r] == code
+    if bad >= 0:
+        raise ValueError(f"row {bad}: {rows[bad]} outside [0, {n})")
+    return count
+
+
 cdef inline int32_t _latest_birth_month(int64_t month, double age) noexcept nogil:
     """The last birth month of those at least ``age`` months old in ``month``, clamped
     to [-32769, 32767]; ``age`` finite and |month| < 2**52 (see retiring_rows)."""

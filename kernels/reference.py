@@ -370,6 +370,23 @@ def rows_with_status_from(status, lowest, rows):
     return int(found.size)
 
 
+def rows_with_status_among(rows, ids, status, code, out_rows, out_ids):
+    """Of ``rows`` (with their ``ids``), those whose status is ``code``, in their order,
+    and their ids; returns their number."""
+    n, k = status.shape[0], rows.shape[0]
+    if ids.shape[0] != k or out_rows.shape[0] < k or out_ids.shape[0] < k:
+        raise ValueError("ids need the length of rows; out_rows and out_ids at least that")
+    outside = (rows < 0) | (rows >= n)
+    if outside.any():
+        bad = int(np.flatnonzero(outside)[0])
+        raise ValueError(f"row {bad}: {rows[bad]} outside [0, {n})")
+    keep = status[rows] == code
+    count = int(keep.sum())
+    out_rows[:count] = rows[keep]
+    out_ids[:count] = ids[keep]
+    return count
+
+
 def retiring_rows(birth_month, gender, month, retirement_age_months, rows):
     """Rows at or past the retirement age of their gender this month; returns the count."""
     found = np.flatnonzero(month - birth_month.astype(np.int64) >= retirement_age_months[gender])

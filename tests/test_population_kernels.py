@@ -147,6 +147,33 @@ def test_rows_with_status_from_cython_equals_reference(p, lowest):
     assert np.array_equal(rows, np.flatnonzero(p["status"] >= lowest))
 
 
+@SETTINGS
+@given(p=populations(), code=st.integers(-1, 5), seed=st.integers(0, 2**32 - 1))
+def test_rows_with_status_among_cython_equals_reference(p, code, seed):
+    n = len(p["status"])
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(n, size=rng.integers(0, n + 1), replace=False)).astype(np.int64)
+    ids = p["worker_id"][rows]
+    got = []
+    for module in (_population, reference):
+        out_rows, out_ids = np.full(rows.size, -7, np.int64), np.full(rows.size, -7, np.int64)
+        count = module.rows_with_status_among(rows, ids, p["status"], code, out_rows, out_ids)
+        got.append((out_rows[:count], out_ids[:count]))
+    assert all(np.array_equal(a, b) for a, b in zip(*got))
+    keep = p["status"][rows] == code
+    assert np.array_equal(got[0][0], rows[keep]) and np.array_equal(got[0][1], ids[keep])
+
+
+@pytest.mark.parametrize("module", [_population, reference], ids=["cython", "reference"])
+def test_rows_with_status_among_rejects_a_row_out_of_range(module):
+    status = np.zeros(4, dtype=np.int8)
+    out = np.zeros(3, np.int64), np.zeros(3, np.int64)
+    with pytest.raises(ValueError, match="row 1: 4 outside"):
+        module.rows_with_status_among(np.array([0, 4, 1]), np.arange(3), status, 0, *out)
+    with pytest.raises(ValueError, match="ids need the length of rows"):
+        module.rows_with_status_among(np.array([0, 1, 2]), np.arange(2), status, 0, *out)
+
+
 def test_status_selections_over_many_blocks_and_every_code():
     """Long runs and scattered rows across many 64-row blocks, codes out of range too."""
     rng = np.random.default_rng(5)
