@@ -70,6 +70,14 @@ def expected_gain(model, rows: np.ndarray) -> np.ndarray:
     return (after - now) * annuity
 
 
+def _young_enough(model, rows: np.ndarray, ids: np.ndarray):
+    """Of workers ``rows`` (with ``ids``), those more than five years from retirement."""
+    w = model.workers
+    young = (model.month - w.birth_month[rows].astype(np.int64)) \
+        < model.retirement_age_months[w.gender[rows]] - 5 * 12
+    return rows[young], ids[young]
+
+
 def enrol(model) -> None:
     w, r = model.workers, model.scenario_data.params["retraining"]
     months = r["course_months"]
@@ -78,18 +86,18 @@ def enrol(model) -> None:
     model._seat_carry -= seats
     if seats == 0:
         return
-    candidates, ids = model.rows_and_ids_with_status(Status.UNEMPLOYED)
-    young_enough = (model.month - w.birth_month[candidates].astype(np.int64)) \
-        < model.retirement_age_months[w.gender[candidates]] - 5 * 12
-    candidates, ids = candidates[young_enough], ids[young_enough]
-    if candidates.size == 0:
-        model._seat_carry += seats
-        return
+    unemployed, unemployed_ids = model.rows_and_ids_with_status(Status.UNEMPLOYED)
     # Only those whose take-up draw comes up this month can want a seat: the kernel draws
     # the same number per id, so deciding for them alone gives the same applicants, and
-    # the expected gains (the costly part) are computed for ~take_up of the candidates.
-    chance = uniform_for(model.seed, model.month, Stream.RETRAINING_CHOICE, ids) < r["take_up"]
-    candidates, ids = candidates[chance], ids[chance]
+    # the age test and expected gains are computed for ~take_up of the unemployed (the
+    # two tests are elementwise: their order does not change who passes both).
+    chance = uniform_for(model.seed, model.month, Stream.RETRAINING_CHOICE,
+                         unemployed_ids) < r["take_up"]
+    candidates, ids = unemployed[chance], unemployed_ids[chance]
+    candidates, ids = _young_enough(model, candidates, ids)
+    if candidates.size == 0 and _young_enough(model, unemployed, unemployed_ids)[0].size == 0:
+        model._seat_carry += seats   # nobody could enrol: the seats carry over
+        return
     gain = expected_gain(model, candidates)
     private_cost = np.full(candidates.size,
                            months * (r["course_cost"] * (1.0 - model.retraining_subsidy)
