@@ -21,16 +21,19 @@ def test_small_run_matches_the_stored_digest(monkeypatch, pure):
     _assert_matches_stored_digest()
 
 
-def test_small_run_with_the_portable_draws_matches_the_stored_digest(monkeypatch):
-    """Where the CPU has AVX-512 the matching kernel draws 8 at a time; a machine without
-    it runs the portable loops, and must get the same outputs."""
-    from kernels import _matching
+def test_small_run_with_the_portable_loops_matches_the_stored_digest(monkeypatch):
+    """Where the CPU has AVX-512 the matching kernel draws 8 at a time and the population
+    passes test 16-64 rows at once; a machine without it runs the portable loops, and
+    must get the same outputs."""
+    from kernels import _matching, _population
     monkeypatch.setenv("LABSIM_PURE_PYTHON", "0")
     _matching._use_wide_draws(False)
+    _population._use_wide_passes(False)
     try:
         _assert_matches_stored_digest()
     finally:
         _matching._use_wide_draws(True)
+        _population._use_wide_passes(True)
 
 
 def _assert_matches_stored_digest():

@@ -47,17 +47,19 @@ def platform(model) -> None:
         staying = gig[w.status[gig] == Status.PLATFORM]
         w.wage[staying] = platform_income(model, w.region[staying].astype(np.int64))
     rows, ids = model.rows_and_ids_with_status(Status.UNEMPLOYED)
+    # Whose take-up draw comes up first (~take_up of them), then the rest of the tests:
+    # all elementwise, so the order of the tests does not change who passes them all.
+    rows = rows[uniform_for(model.seed, model.month, Stream.PLATFORM_ENTRY, ids) < p["take_up"]]
     months = model.month - w.unemployed_since[rows].astype(np.int64)
     # Those whose gig just ended look again next month, not at once.
     eligible = (w.displaced[rows] | (months >= model.benefit_months)) & (months > 0)
-    rows, ids = rows[eligible], ids[eligible]
+    rows = rows[eligible]
     if rows.size == 0:
         return
     income = platform_income(model, w.region[rows].astype(np.int64))
-    u = uniform_for(model.seed, model.month, Stream.PLATFORM_ENTRY, ids)
     benefit = np.where(months[eligible] < model.benefit_months,
                        model.unemployment_benefit * w.last_wage[rows], 0.0)
-    taking = (benefit < income) & (u < p["take_up"])
+    taking = benefit < income
     rows, income = rows[taking], income[taking]
     w.status[rows] = Status.PLATFORM
     w.wage[rows] = income
