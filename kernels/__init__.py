@@ -37,7 +37,7 @@ KERNELS = {
                     "retiring_rows", "separations_due",
                     "automation_savings", "exposed_in_adopting",
                     "employees_of",
-                    "count_by_cell", "subsidised_rows", "separate_workers"),
+                    "count_by_cell", "subsidised_rows", "separate_workers", "benefit_claims"),
     "_draws": ("draw_from_cdf_rows",),
     "_vacancies": ("vacancy_table",),
     "_firms": ("firm_region_totals",),

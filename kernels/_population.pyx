@@ -1138,6 +1138,47 @@ def rows_with_status_among(const int64_t[::1] rows, const int64_t[::1] ids,
     return count
 
 
+def benefit_claims(const int64_t[::1] rows, const int16_t[::1] unemployed_since,
+                   const double[::1] last_wage, int64_t month, double benefit_months,
+                   double[::1] claims):
+    """The last wages of those among ``rows`` (the unemployed) still entitled to the
+    benefit, ``month - unemployed_since < benefit_months`` and a last wage above 0, in
+    the rows' order; returns how many were written. The caller sums them (NumPy's sum of
+    the same values in the same order as the reference's masked selection).
+
+    One pass instead of two gathers, a subtraction, two compares and a selection over
+    the unemployed (at national scale ~6 -> ~2.5 ms a month).
+
+    Args (K rows, N workers):
+        rows: int64 (K), each in [0, N); unemployed_since: int16 (N); last_wage:
+            float64 (N), tenge/month.
+        claims: OUT float64 (>= K), allocated by the caller.
+
+    Raises:
+        ValueError: on a row outside [0, N) or inconsistent lengths (named).
+    """
+    cdef Py_ssize_t j, k = rows.shape[0], n = last_wage.shape[0], count = 0, bad = -1
+    cdef int64_t r
+    cdef double last
+    if unemployed_since.shape[0] != n or claims.shape[0] < k:
+        raise ValueError("unemployed_since needs the length of last_wage; claims at least "
+                         "the length of rows")
+    with nogil:
+        for j in range(k):
+            r = rows[j]
+            if _outside(r, n):
+                bad = j
+                break
+            last = last_wage[r]
+            # Stored always, kept by advancing the count (no branch to mispredict); the
+            # months compare as the reference's int64 against float64 does.
+            claims[count] = last
+            count += (<double>(month - unemployed_since[r]) < benefit_months) & (last > 0.0)
+    if bad >= 0:
+        raise ValueError(f"row {bad}: {rows[bad]} outside [0, {n})")
+    return count
+
+
 cdef inline int32_t _latest_birth_month(int64_t month, double age) noexcept nogil:
     """The last birth month of those at least ``age`` months old in ``month``, clamped
     to [-32769, 32767]; ``age`` finite and |month| < 2**52 (see retiring_rows)."""

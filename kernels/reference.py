@@ -387,6 +387,24 @@ def rows_with_status_among(rows, ids, status, code, out_rows, out_ids):
     return count
 
 
+def benefit_claims(rows, unemployed_since, last_wage, month, benefit_months, claims):
+    """Last wages of the unemployed ``rows`` still entitled to the benefit, in their order;
+    returns their number."""
+    n, k = last_wage.shape[0], rows.shape[0]
+    if unemployed_since.shape[0] != n or claims.shape[0] < k:
+        raise ValueError("unemployed_since needs the length of last_wage; claims at least "
+                         "the length of rows")
+    outside = (rows < 0) | (rows >= n)
+    if outside.any():
+        bad = int(np.flatnonzero(outside)[0])
+        raise ValueError(f"row {bad}: {rows[bad]} outside [0, {n})")
+    months = month - unemployed_since[rows].astype(np.int64)
+    last = last_wage[rows]
+    found = last[(months < benefit_months) & (last > 0)]
+    claims[:found.size] = found
+    return int(found.size)
+
+
 def retiring_rows(birth_month, gender, month, retirement_age_months, rows):
     """Rows at or past the retirement age of their gender this month; returns the count."""
     found = np.flatnonzero(month - birth_month.astype(np.int64) >= retirement_age_months[gender])

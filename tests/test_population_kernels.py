@@ -174,6 +174,34 @@ def test_rows_with_status_among_rejects_a_row_out_of_range(module):
         module.rows_with_status_among(np.array([0, 1, 2]), np.arange(2), status, 0, *out)
 
 
+@SETTINGS
+@given(p=populations(), benefit_months=st.sampled_from([0, 1, 6, 6.5, 1e9, float("inf")]),
+       seed=st.integers(0, 2**32 - 1))
+def test_benefit_claims_cython_equals_reference(p, benefit_months, seed):
+    n = len(p["status"])
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(n, size=rng.integers(0, n + 1), replace=False)).astype(np.int64)
+    last_wage = p["wage"].copy()
+    special = rng.random(n) < 0.1   # zero, negative, NaN and infinite last wages too
+    last_wage[special] = rng.choice([0.0, -0.0, -1.0, np.nan, np.inf], special.sum())
+    got = []
+    for module in (_population, reference):
+        claims = np.full(rows.size, -7.0)
+        count = module.benefit_claims(rows, p["unemployed_since"], last_wage, p["month"],
+                                      benefit_months, claims)
+        got.append(claims[:count])
+    assert np.array_equal(got[0].view(np.uint64), got[1].view(np.uint64))
+    months = p["month"] - p["unemployed_since"][rows].astype(np.int64)
+    assert got[0].size == np.count_nonzero((months < benefit_months) & (last_wage[rows] > 0))
+
+
+@pytest.mark.parametrize("module", [_population, reference], ids=["cython", "reference"])
+def test_benefit_claims_rejects_a_row_out_of_range(module):
+    since, last = np.zeros(4, dtype=np.int16), np.ones(4)
+    with pytest.raises(ValueError, match="row 2: -1 outside"):
+        module.benefit_claims(np.array([0, 1, -1]), since, last, 3, 6.0, np.zeros(3))
+
+
 def test_status_selections_over_many_blocks_and_every_code():
     """Long runs and scattered rows across many 64-row blocks, codes out of range too."""
     rng = np.random.default_rng(5)

@@ -25,10 +25,11 @@ def public_accounts(model) -> None:
     w, f = model.workers, model.firms
     persons = model.persons_per_agent
     unemployed = model.rows_with_status(Status.UNEMPLOYED)
-    months = model.month - w.unemployed_since[unemployed].astype(np.int64)
-    last = w.last_wage[unemployed]
-    eligible = (months < model.benefit_months) & (last > 0)
-    benefits = model.unemployment_benefit * float(last[eligible].sum())
+    claims = np.empty(unemployed.size, dtype=np.float64)
+    claims = claims[:model.kernels.benefit_claims(unemployed, w.unemployed_since, w.last_wage,
+                                                  model.month, float(model.benefit_months),
+                                                  claims)]
+    benefits = model.unemployment_benefit * float(claims.sum())
     trainees = model.rows_with_status(Status.RETRAINING).size
     course = model.scenario_data.params["retraining"]["course_cost"]
     training = trainees * (model.retraining_stipend + model.retraining_subsidy * course)
