@@ -915,7 +915,8 @@ def reservation_wages(const int8_t[::1] status, const double[::1] wage,
         raise ValueError(f"seeker {bad}: months of unemployment beyond decay_powers")
 
 
-def apply_hires(const int64_t[::1] seeker_row, const int64_t[::1] hired_vacancy,
+def apply_hires(const int64_t[::1] seeker_row, const int64_t[::1] seeker_id,
+                const int64_t[::1] hired_vacancy,
                 const int64_t[::1] vacancy_firm, const int64_t[::1] vacancy_region,
                 const int32_t[::1] vacancy_occupation, const double[::1] vacancy_wage,
                 const int8_t[::1] occupation_sector, int64_t month, bint wage_subsidy,
@@ -924,7 +925,8 @@ def apply_hires(const int64_t[::1] seeker_row, const int64_t[::1] hired_vacancy,
                 const int16_t[::1] unemployed_since, const int8_t[::1] skill,
                 uint8_t[::1] migrant, int16_t[::1] subsidy_until,
                 int32_t[::1] employees, int32_t[::1] vacancies,
-                int64_t[::1] migration_counts, int64_t[::1] hired_rows):
+                int64_t[::1] migration_counts, int64_t[::1] hired_rows,
+                int64_t[::1] hired_ids, int8_t[::1] hired_sectors):
     """Apply the matching kernel's hires to the workers and firms, in one pass over the
     hires. Same results as ``kernels.reference.apply_hires`` (every change is to the
     hired worker's own row or an integer count, so the order of the hires is free).
@@ -936,15 +938,21 @@ def apply_hires(const int64_t[::1] seeker_row, const int64_t[::1] hired_vacancy,
     a low-skill hire at a firm after 6+ months of unemployment carries a hiring subsidy
     through month ``month + 11``; every other hire's subsidy is cleared.
 
+    The hires' ids and new sectors are written out for their separation months: read
+    from the seekers' table and the vacancy here, they are not gathered again from the
+    population's columns (at national scale, ~150k hires scattered over 9M rows, that
+    gather took ~3 ms a month).
+
     Args (S seekers, V vacancies, N workers, F firms, R regions):
-        seeker_row: int64 (S) the seekers' rows; hired_vacancy: int64 (S), the vacancy
-            taken or -1 (the matching kernel's output).
+        seeker_row, seeker_id: int64 (S) the seekers' rows and ids; hired_vacancy: int64
+            (S), the vacancy taken or -1 (the matching kernel's output).
         vacancy_firm, vacancy_region: int64 (V); vacancy_occupation: int32 (V);
             vacancy_wage: float64 (V). occupation_sector: int8 (O).
         status, firm, region, occupation, sector, wage, migrant, subsidy_until: IN/OUT
             worker columns (N); unemployed_since, skill: worker columns (N).
         employees, vacancies: IN/OUT int32 (F). migration_counts: IN/OUT int64 (R * R),
-            origin-major. hired_rows: OUT int64 (>= S): the hired workers' rows.
+            origin-major. hired_rows, hired_ids: OUT int64 (>= S), hired_sectors: OUT
+            int8 (>= S): the hired workers' rows, ids and new sectors, in seeker order.
 
     Returns:
         (hires, job-led moves).
@@ -958,8 +966,10 @@ def apply_hires(const int64_t[::1] seeker_row, const int64_t[::1] hired_vacancy,
     cdef Py_ssize_t n_occupations = occupation_sector.shape[0]
     cdef Py_ssize_t n_regions_sq = migration_counts.shape[0]
     cdef Py_ssize_t n_regions = <Py_ssize_t>(sqrt(<double>n_regions_sq) + 0.5)
-    if hired_vacancy.shape[0] != S or hired_rows.shape[0] < S:
-        raise ValueError("hired_vacancy needs the length of seeker_row, hired_rows at least")
+    if (hired_vacancy.shape[0] != S or seeker_id.shape[0] != S or hired_rows.shape[0] < S
+            or hired_ids.shape[0] < S or hired_sectors.shape[0] < S):
+        raise ValueError("seeker_id and hired_vacancy need the length of seeker_row, "
+                         "hired_rows, hired_ids and hired_sectors at least")
     for name, n in (("vacancy_region", vacancy_region.shape[0]),
                     ("vacancy_occupation", vacancy_occupation.shape[0]),
                     ("vacancy_wage", vacancy_wage.shape[0])):
@@ -1027,6 +1037,8 @@ def apply_hires(const int64_t[::1] seeker_row, const int64_t[::1] hired_vacancy,
                 status[r] = SELF_EMPLOYED
                 firm[r] = -1
             hired_rows[count] = r
+            hired_ids[count] = seeker_id[j]
+            hired_sectors[count] = sector[r]
             count += 1
     return count, moves
 

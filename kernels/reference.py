@@ -240,14 +240,16 @@ def reservation_wages(status, wage, last_wage, unemployed_since, month, decay_po
     out[:] = np.where(employed, wage * move_premium, np.maximum(decayed, floor))
 
 
-def apply_hires(seeker_row, hired_vacancy, vacancy_firm, vacancy_region, vacancy_occupation,
+def apply_hires(seeker_row, seeker_id, hired_vacancy, vacancy_firm, vacancy_region, vacancy_occupation,
                 vacancy_wage, occupation_sector, month, wage_subsidy, status, firm, region,
                 occupation, sector, wage, unemployed_since, skill, migrant, subsidy_until,
-                employees, vacancies, migration_counts, hired_rows):
+                employees, vacancies, migration_counts, hired_rows, hired_ids, hired_sectors):
     """The hires written back to workers and firms (see the Cython kernel); returns
     (hires, job-led moves)."""
+    if seeker_id.shape[0] != seeker_row.shape[0]:
+        raise ValueError("apply_hires: seeker_id needs the length of seeker_row")
     took = hired_vacancy >= 0
-    rows, v = seeker_row[took], hired_vacancy[took]
+    rows, v, ids = seeker_row[took], hired_vacancy[took], seeker_id[took]
     n_regions = int(round(np.sqrt(migration_counts.size)))
     if rows.size and (v.max() >= vacancy_firm.size or rows.min() < 0
                       or rows.max() >= status.size):
@@ -280,6 +282,8 @@ def apply_hires(seeker_row, hired_vacancy, vacancy_firm, vacancy_region, vacancy
     employees += np.bincount(at_firm, minlength=employees.size).astype(employees.dtype)
     vacancies -= np.bincount(at_firm, minlength=vacancies.size).astype(vacancies.dtype)
     hired_rows[:rows.size] = rows
+    hired_ids[:rows.size] = ids
+    hired_sectors[:rows.size] = sector[rows]
     return int(rows.size), int(moved.sum())
 
 

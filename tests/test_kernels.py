@@ -583,12 +583,15 @@ def _hire_world(rng, n, n_firms, n_vacancies, n_regions, n_occupations):
 def _apply(module, seekers, hired, world, sector_of, month, subsidy):
     workers, vac, firms = ({k: v.copy() for k, v in part.items()} for part in world)
     out = np.full(seekers.size, -9, dtype=np.int64)
+    ids, sectors = np.full(seekers.size, -9, dtype=np.int64), np.full(seekers.size, -9, np.int8)
     counts = module.apply_hires(
-        seekers, hired, vac["firm"], vac["region"], vac["occupation"], vac["wage"], sector_of,
+        seekers, 1000 + 7 * seekers, hired, vac["firm"], vac["region"], vac["occupation"], vac["wage"], sector_of,
         month, subsidy, workers["status"], workers["firm"], workers["region"],
         workers["occupation"], workers["sector"], workers["wage"], workers["unemployed_since"],
         workers["skill"], workers["migrant"].view(np.uint8), workers["subsidy_until"],
-        firms["employees"], firms["vacancies"], firms["migration_counts"], out)
+        firms["employees"], firms["vacancies"], firms["migration_counts"], out, ids, sectors)
+    assert np.array_equal(ids[:counts[0]], 1000 + 7 * out[:counts[0]])  # the seekers' ids
+    assert np.array_equal(sectors[:counts[0]], workers["sector"][out[:counts[0]]])
     return counts, out[:counts[0]], workers, firms
 
 
@@ -630,14 +633,15 @@ def test_apply_hires_rejects_a_vacancy_out_of_range_before_changing_anything():
     for module in (_matching, reference):
         workers, vac, firms = ({k: v.copy() for k, v in part.items()} for part in world)
         with pytest.raises(ValueError, match="out of range"):
-            module.apply_hires(seekers, hired, vac["firm"], vac["region"], vac["occupation"],
-                               vac["wage"], np.zeros(2, np.int8), 3, True, workers["status"],
+            module.apply_hires(seekers, seekers, hired, vac["firm"], vac["region"],
+                               vac["occupation"], vac["wage"], np.zeros(2, np.int8), 3, True, workers["status"],
                                workers["firm"], workers["region"], workers["occupation"],
                                workers["sector"], workers["wage"], workers["unemployed_since"],
                                workers["skill"], workers["migrant"].view(np.uint8),
                                workers["subsidy_until"], firms["employees"],
                                firms["vacancies"], firms["migration_counts"],
-                               np.empty(5, np.int64))
+                               np.empty(5, np.int64), np.empty(5, np.int64),
+                               np.empty(5, np.int8))
         assert np.array_equal(workers["status"], world[0]["status"])
 
 

@@ -117,7 +117,6 @@ def matching(model) -> None:
     model.kernels.seeker_table(
         *found.values(), w.wage, w.last_wage, model.n_regions, N_GROUPS,
         *_reservation_terms(model, found["unemployed_since"]), *seeker.values())
-    seekers = seeker["row"]
     hired = np.empty(n, dtype=np.int64)
     model.kernels.match_job_seekers(
         model.stream_key("MATCHING"), seeker["id"], seeker["region"], seeker["group"],
@@ -126,15 +125,18 @@ def matching(model) -> None:
         vac["bucket_start"], vac["vacancy_id"], vac["occupation"], vac["group"], vac["skill"],
         vac["wage"], int(m["applications"]), 2, hired,
     )
-    hired_rows = np.empty(n, dtype=np.int64)
+    hired_rows, hired_ids = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    hired_sectors = np.empty(n, dtype=np.int8)
     count, moves = model.kernels.apply_hires(
-        seekers, hired, vac["firm"], vac["region"], vac["occupation"], vac["wage"],
-        eco.occupation_sector, model.month, bool(model.wage_subsidy_low_skill > 0),
+        seeker["row"], seeker["id"], hired, vac["firm"], vac["region"], vac["occupation"],
+        vac["wage"], eco.occupation_sector, model.month,
+        bool(model.wage_subsidy_low_skill > 0),
         w.status, w.firm, w.region, w.occupation, w.sector, w.wage, w.unemployed_since,
         w.skill, w.migrant.view(np.uint8), w.subsidy_until, f.employees, f.vacancies,
-        model.migration_counts.reshape(-1), hired_rows)
-    rows = hired_rows[:count]
-    w.separation_month[rows] = next_separation_month(model, w.worker_id[rows], w.sector[rows])
+        model.migration_counts.reshape(-1), hired_rows, hired_ids, hired_sectors)
+    # Ids and sectors from apply_hires, not gathered again at the hires' scattered rows.
+    w.separation_month[hired_rows[:count]] = next_separation_month(
+        model, hired_ids[:count], hired_sectors[:count])
     model.migrants_total += moves
     model.job_led_migrants_total += moves
     model.hires_total += count
