@@ -561,10 +561,11 @@ cdef void _match_rounds(AnyVacancy* vacancy, uint64_t key,
 # order with their reservation wages. Measured at national scale (9.07M rows, ~600k
 # seekers; month 4 / month 106, in the stage, fresh arrays included): the former
 # job_seeker_rows, a gather-and-scatter of ten columns and reservation_wages took
-# ~10 + ~19 + ~3 ms (~10 + ~23 + ~3 late); these two take ~12 + ~14 ms (~12 + ~17).
-# The scan costs ~2 ms more than job_seeker_rows (it writes seven columns, not one);
-# the table saves more: five columns scattered instead of ten, no separate reservation
-# pass, and the sparse wage loads prefetched.
+# ~10 + ~19 + ~3 ms (~10 + ~23 + ~3 late); these two take ~13 + ~16 ms (~14 + ~19),
+# of which ~1.5 and ~8 ms are the first touch of their fresh output arrays. The scan
+# costs ~3.5 ms more than job_seeker_rows (it writes seven columns, not one); the table
+# saves more: five columns scattered instead of ten, no separate reservation pass, and
+# the sparse wage loads prefetched.
 
 cdef extern from *:
     """
