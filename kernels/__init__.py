@@ -29,8 +29,8 @@ def pure_python() -> bool:
 
 #: Every kernel, by the compiled module that holds it; the reference has them all.
 KERNELS = {
-    "_matching": ("match_job_seekers", "seeker_table", "reservation_wages", "apply_hires",
-                  "uniform_draws"),
+    "_matching": ("match_job_seekers", "gather_job_seekers", "seeker_table",
+                  "reservation_wages", "apply_hires", "uniform_draws"),
     "_retraining": ("retraining_choices", "retraining_progress"),
     "_population": ("worker_statistics", "update_incumbent_wages", "job_seeker_rows",
                     "rows_with_status", "rows_with_status_from", "rows_with_status_among",

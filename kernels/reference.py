@@ -25,7 +25,8 @@ import numpy as np
 
 __all__ = [
     "stream_key", "mix64", "uniform", "tiebreak",
-    "match_job_seekers", "seeker_table", "apply_hires", "retraining_choices", "retraining_progress",
+    "match_job_seekers", "gather_job_seekers", "seeker_table", "apply_hires",
+    "retraining_choices", "retraining_progress",
 ]
 
 _MASK = (1 << 64) - 1
@@ -173,37 +174,56 @@ def match_job_seekers(key, seeker_id, seeker_region, seeker_group, seeker_occupa
 # Retraining
 
 
-def seeker_table(rows, worker_id, region, occupation, skill, status, wage, last_wage,
-                 unemployed_since, group_of_occupation, n_regions, n_groups, out_row, out_id,
-                 out_region, out_group, out_occupation, out_skill, out_status, out_wage,
-                 out_last_wage, out_unemployed_since):
-    """The job seekers' attributes grouped by bucket ``region * n_groups + group`` (a
-    stable sort: the given order within a bucket), written into the ``out_*`` arrays."""
-    rows = np.asarray(rows, dtype=np.int64)
-    if rows.size == 0:
-        return
-    if rows.min() < 0 or rows.max() >= worker_id.shape[0]:
-        raise ValueError("seeker table: a row is out of range")
-    occ = occupation[rows].astype(np.int64)
-    reg = region[rows].astype(np.int64)
+def gather_job_seekers(status, worker_id, month, period, region, occupation, skill,
+                       unemployed_since, group_of_occupation, n_regions, n_groups, out_row,
+                       out_id, out_bucket, out_occupation, out_skill, out_status,
+                       out_unemployed_since):
+    """This month's job seekers (those of ``job_seeker_rows``), their ids and attributes,
+    in row order, with bucket ``region * n_groups + group``; returns their number."""
+    if n_regions * n_groups > 0x7FFF:
+        raise ValueError("gather_job_seekers: more than 32767 buckets")
+    rows = np.empty(status.shape[0], dtype=np.int64)
+    rows = rows[:job_seeker_rows(status, worker_id, month, period, rows)]
+    reg, occ = region[rows].astype(np.int64), occupation[rows].astype(np.int64)
     if (reg < 0).any() or (reg >= n_regions).any() or (occ < 0).any() \
             or (occ >= group_of_occupation.shape[0]).any():
-        raise ValueError("seeker table: a region or occupation is out of range")
+        raise ValueError("gather_job_seekers: a region or occupation is out of range")
     group = group_of_occupation[occ].astype(np.int64)
     if (group < 0).any() or (group >= n_groups).any():
-        raise ValueError("seeker table: a group is out of range")
-    order = np.argsort(reg * n_groups + group, kind="stable")
-    r = rows[order]
-    out_row[:] = r
-    out_id[:] = worker_id[r]
-    out_region[:] = reg[order]
-    out_group[:] = group[order]
-    out_occupation[:] = occ[order]
-    out_skill[:] = skill[r]
-    out_status[:] = status[r]
-    out_wage[:] = wage[r]
-    out_last_wage[:] = last_wage[r]
-    out_unemployed_since[:] = unemployed_since[r]
+        raise ValueError("gather_job_seekers: a group is out of range")
+    n = rows.size
+    out_row[:n] = rows
+    out_id[:n] = worker_id[rows]
+    out_bucket[:n] = reg * n_groups + group
+    out_occupation[:n] = occ
+    out_skill[:n] = skill[rows]
+    out_status[:n] = status[rows]
+    out_unemployed_since[:n] = unemployed_since[rows]
+    return int(n)
+
+
+def seeker_table(row, worker_id, bucket, occupation, skill, status, unemployed_since, wage,
+                 last_wage, n_regions, n_groups, month, decay_powers, ratio, benefit_rate,
+                 benefit_months, move_premium, out_row, out_id, out_region, out_group,
+                 out_occupation, out_skill, out_reservation):
+    """The job seekers grouped by bucket (a stable sort: the given order within a bucket),
+    with their reservation wages (``reservation_wages``), written into the
+    ``out_*`` arrays."""
+    bucket = np.asarray(bucket, dtype=np.int64)
+    if (bucket < 0).any() or (bucket >= n_regions * n_groups).any() \
+            or (row < 0).any() or (row >= wage.shape[0]).any():
+        raise ValueError("seeker table: a row or bucket is out of range")
+    reservation = np.empty(bucket.size, dtype=np.float64)
+    reservation_wages(status, wage[row], last_wage[row], unemployed_since, month, decay_powers,
+                      ratio, benefit_rate, benefit_months, move_premium, reservation)
+    order = np.argsort(bucket, kind="stable")
+    out_row[:] = row[order]
+    out_id[:] = worker_id[order]
+    out_region[:] = bucket[order] // n_groups
+    out_group[:] = bucket[order] % n_groups
+    out_occupation[:] = occupation[order]
+    out_skill[:] = skill[order]
+    out_reservation[:] = reservation[order]
 
 
 def reservation_wages(status, wage, last_wage, unemployed_since, month, decay_powers, ratio,
@@ -220,14 +240,16 @@ def reservation_wages(status, wage, last_wage, unemployed_since, month, decay_po
     out[:] = np.where(employed, wage * move_premium, np.maximum(decayed, floor))
 
 
-def apply_hires(seeker_row, hired_vacancy, vacancy_firm, vacancy_region, vacancy_occupation,
+def apply_hires(seeker_row, seeker_id, hired_vacancy, vacancy_firm, vacancy_region, vacancy_occupation,
                 vacancy_wage, occupation_sector, month, wage_subsidy, status, firm, region,
                 occupation, sector, wage, unemployed_since, skill, migrant, subsidy_until,
-                employees, vacancies, migration_counts, hired_rows):
+                employees, vacancies, migration_counts, hired_rows, hired_ids, hired_sectors):
     """The hires written back to workers and firms (see the Cython kernel); returns
     (hires, job-led moves)."""
+    if seeker_id.shape[0] != seeker_row.shape[0]:
+        raise ValueError("apply_hires: seeker_id needs the length of seeker_row")
     took = hired_vacancy >= 0
-    rows, v = seeker_row[took], hired_vacancy[took]
+    rows, v, ids = seeker_row[took], hired_vacancy[took], seeker_id[took]
     n_regions = int(round(np.sqrt(migration_counts.size)))
     if rows.size and (v.max() >= vacancy_firm.size or rows.min() < 0
                       or rows.max() >= status.size):
@@ -260,6 +282,8 @@ def apply_hires(seeker_row, hired_vacancy, vacancy_firm, vacancy_region, vacancy
     employees += np.bincount(at_firm, minlength=employees.size).astype(employees.dtype)
     vacancies -= np.bincount(at_firm, minlength=vacancies.size).astype(vacancies.dtype)
     hired_rows[:rows.size] = rows
+    hired_ids[:rows.size] = ids
+    hired_sectors[:rows.size] = sector[rows]
     return int(rows.size), int(moved.sum())
 
 

@@ -453,30 +453,20 @@ def test_matching_rejects_arrays_of_inconsistent_lengths():
 
 
 # -----------------------------------------------------------------------------------------
-# The seeker table: Cython == reference, and grouped by bucket
+# The job seekers, gathered then tabled by bucket: Cython == reference
 
 
-_SEEKER_OUT = (np.int64, np.int64, np.int32, np.int32, np.int32, np.int32, np.int8,
-               np.float64, np.float64, np.int16)
+_GATHERED = (np.int64, np.int64, np.int16, np.int16, np.int8, np.int8, np.int16)
+_SEEKER_OUT = (np.int64, np.int64, np.int32, np.int32, np.int32, np.int32, np.float64)
+_RESERVATION = (0.9, 0.45, 6.0, 1.10)   # ratio, benefit rate, benefit months, move premium
 
 
-def _seeker_table(module, p, rows):
-    out = [np.full(rows.size, 99, dtype=dt) for dt in _SEEKER_OUT]
-    module.seeker_table(rows, p["worker_id"], p["region"], p["occupation"], p["skill"],
-                        p["status"], p["wage"], p["last_wage"], p["unemployed_since"],
-                        p["group_of_occupation"], p["n_regions"], p["n_groups"], *out)
-    return out
-
-
-@FAST
-@given(data=st.data())
-def test_seeker_table_cython_equals_reference_and_groups_by_bucket(data):
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    n = data.draw(st.integers(0, 300))
-    n_regions, n_groups, n_occ = (data.draw(st.integers(1, 5)) for _ in range(3))
-    p = dict(
-        worker_id=rng.permutation(3 * n + 1)[:n].astype(np.int64),
-        region=rng.integers(0, n_regions, n).astype(np.int8),
+def _population_of(rng, n, n_regions, n_groups, n_occ, wide_ids=False):
+    ids = rng.permutation(3 * n + 1)[:n].astype(np.int64)
+    if wide_ids:     # id + month beyond 32 bits (and wrapping past int64) in some blocks
+        ids[rng.random(n) < 0.05] = rng.choice([2**32 - 3, 2**40 + 7, 2**63 - 2], 1)[0]
+    return dict(
+        worker_id=ids, region=rng.integers(0, n_regions, n).astype(np.int8),
         occupation=rng.integers(0, n_occ, n).astype(np.int16),
         skill=rng.integers(0, 3, n).astype(np.int8),
         status=rng.integers(0, 5, n).astype(np.int8),
@@ -484,30 +474,86 @@ def test_seeker_table_cython_equals_reference_and_groups_by_bucket(data):
         unemployed_since=rng.integers(-40, 30, n).astype(np.int16),
         group_of_occupation=rng.integers(0, n_groups, n_occ).astype(np.int32),
         n_regions=n_regions, n_groups=n_groups)
-    rows = np.flatnonzero(rng.random(n) < 0.4).astype(np.int64)
-    got = _seeker_table(_matching, p, rows)
-    for c, r in zip(got, _seeker_table(reference, p, rows)):
+
+
+def _gather(module, p, month, period):
+    n = p["status"].size
+    out = [np.full(n, 99, dtype=dt) for dt in _GATHERED]
+    count = module.gather_job_seekers(
+        p["status"], p["worker_id"], month, period, p["region"], p["occupation"], p["skill"],
+        p["unemployed_since"], p["group_of_occupation"], p["n_regions"], p["n_groups"], *out)
+    return [column[:count] for column in out]
+
+
+def _seeker_table(module, p, gathered, month, powers):
+    out = [np.full(gathered[0].size, 99, dtype=dt) for dt in _SEEKER_OUT]
+    module.seeker_table(*gathered, p["wage"], p["last_wage"], p["n_regions"], p["n_groups"],
+                        month, powers, *_RESERVATION, *out)
+    return out
+
+
+@FAST
+@given(data=st.data())
+def test_gather_job_seekers_and_seeker_table_cython_equal_reference(data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    n = data.draw(st.integers(0, 300))
+    n_regions, n_groups, n_occ = (data.draw(st.integers(1, 5)) for _ in range(3))
+    p = _population_of(rng, n, n_regions, n_groups, n_occ, data.draw(st.booleans()))
+    month, period = data.draw(st.integers(0, 40)), data.draw(st.integers(0, 12))
+    gathered = _gather(_matching, p, month, period)
+    for c, r in zip(gathered, _gather(reference, p, month, period)):
         assert c.dtype == r.dtype and np.array_equal(c, r)
+    rows = np.empty(n, dtype=np.int64)
+    rows = rows[:reference.job_seeker_rows(p["status"], p["worker_id"], month, period, rows)]
+    assert np.array_equal(gathered[0], rows)                   # job_seeker_rows' seekers
+    assert np.array_equal(gathered[1], p["worker_id"][rows])
+    assert np.array_equal(gathered[2], p["region"][rows].astype(np.int64) * n_groups
+                          + p["group_of_occupation"][p["occupation"][rows]])
+    most = max(month - int(gathered[6].min(initial=month)), 0)
+    powers = np.power(0.97, np.arange(most + 1))
+    got = _seeker_table(_matching, p, gathered, month, powers)
+    for c, r in zip(got, _seeker_table(reference, p, gathered, month, powers)):
+        assert c.dtype == r.dtype and c.tobytes() == r.tobytes()
     row, bucket = got[0], got[2].astype(np.int64) * n_groups + got[3]
     assert np.array_equal(np.sort(row), rows)                  # every seeker, once
     assert (np.diff(bucket) >= 0).all()                        # grouped by bucket
     same = np.diff(bucket) == 0
     assert (np.diff(row)[same] > 0).all()                      # row order within a bucket
     assert np.array_equal(got[1], p["worker_id"][row])
-    assert np.array_equal(got[7], p["wage"][row])
+    want = np.empty(row.size)
+    reference.reservation_wages(p["status"][row], p["wage"][row], p["last_wage"][row],
+                                p["unemployed_since"][row], month, powers, *_RESERVATION, want)
+    assert got[6].tobytes() == want.tobytes()                  # the reservation wages
 
 
-def test_seeker_table_rejects_a_row_or_occupation_out_of_range():
-    p = dict(worker_id=np.arange(3, dtype=np.int64), region=np.zeros(3, np.int8),
-             occupation=np.array([0, 1, 5], np.int16), skill=np.zeros(3, np.int8),
-             status=np.zeros(3, np.int8), wage=np.ones(3), last_wage=np.ones(3),
-             unemployed_since=np.zeros(3, np.int16),
-             group_of_occupation=np.zeros(2, np.int32), n_regions=1, n_groups=1)
+def test_gather_job_seekers_rejects_an_occupation_or_group_out_of_range():
+    p = _population_of(np.random.default_rng(1), 70, 1, 1, 2)
+    p["status"][:] = 3
     for module in (_matching, reference):
+        bad = dict(p, occupation=p["occupation"].copy())
+        bad["occupation"][66] = 2
         with pytest.raises(ValueError, match="out of range"):
-            _seeker_table(module, p, np.array([0, 3], dtype=np.int64))
+            _gather(module, bad, 5, 0)
+        bad = dict(p, group_of_occupation=np.array([0, 1], np.int32))
         with pytest.raises(ValueError, match="out of range"):
-            _seeker_table(module, p, np.array([0, 2], dtype=np.int64))
+            _gather(module, bad, 5, 0)
+    with pytest.raises(ValueError, match="^row 66:"):
+        _gather(_matching, dict(p, region=np.where(np.arange(70) == 66, 1, 0).astype(np.int8)),
+                5, 0)
+
+
+def test_seeker_table_rejects_a_row_or_bucket_out_of_range_or_too_few_powers():
+    p = _population_of(np.random.default_rng(2), 4, 1, 2, 2)
+    p["status"][:] = 3
+    gathered = _gather(reference, p, 5, 0)
+    for module in (_matching, reference):
+        for column, value in ((0, 4), (2, 2)):                 # row >= N, bucket >= 2
+            bad = [c.copy() for c in gathered]
+            bad[column][1] = value
+            with pytest.raises(ValueError, match="out of range"):
+                _seeker_table(module, p, bad, 5, np.ones(100))
+        with pytest.raises(ValueError, match="beyond decay_powers"):
+            _seeker_table(module, p, gathered, 5, np.ones(1))
 
 
 # -----------------------------------------------------------------------------------------
@@ -537,12 +583,15 @@ def _hire_world(rng, n, n_firms, n_vacancies, n_regions, n_occupations):
 def _apply(module, seekers, hired, world, sector_of, month, subsidy):
     workers, vac, firms = ({k: v.copy() for k, v in part.items()} for part in world)
     out = np.full(seekers.size, -9, dtype=np.int64)
+    ids, sectors = np.full(seekers.size, -9, dtype=np.int64), np.full(seekers.size, -9, np.int8)
     counts = module.apply_hires(
-        seekers, hired, vac["firm"], vac["region"], vac["occupation"], vac["wage"], sector_of,
+        seekers, 1000 + 7 * seekers, hired, vac["firm"], vac["region"], vac["occupation"], vac["wage"], sector_of,
         month, subsidy, workers["status"], workers["firm"], workers["region"],
         workers["occupation"], workers["sector"], workers["wage"], workers["unemployed_since"],
         workers["skill"], workers["migrant"].view(np.uint8), workers["subsidy_until"],
-        firms["employees"], firms["vacancies"], firms["migration_counts"], out)
+        firms["employees"], firms["vacancies"], firms["migration_counts"], out, ids, sectors)
+    assert np.array_equal(ids[:counts[0]], 1000 + 7 * out[:counts[0]])  # the seekers' ids
+    assert np.array_equal(sectors[:counts[0]], workers["sector"][out[:counts[0]]])
     return counts, out[:counts[0]], workers, firms
 
 
@@ -584,14 +633,15 @@ def test_apply_hires_rejects_a_vacancy_out_of_range_before_changing_anything():
     for module in (_matching, reference):
         workers, vac, firms = ({k: v.copy() for k, v in part.items()} for part in world)
         with pytest.raises(ValueError, match="out of range"):
-            module.apply_hires(seekers, hired, vac["firm"], vac["region"], vac["occupation"],
-                               vac["wage"], np.zeros(2, np.int8), 3, True, workers["status"],
+            module.apply_hires(seekers, seekers, hired, vac["firm"], vac["region"],
+                               vac["occupation"], vac["wage"], np.zeros(2, np.int8), 3, True, workers["status"],
                                workers["firm"], workers["region"], workers["occupation"],
                                workers["sector"], workers["wage"], workers["unemployed_since"],
                                workers["skill"], workers["migrant"].view(np.uint8),
                                workers["subsidy_until"], firms["employees"],
                                firms["vacancies"], firms["migration_counts"],
-                               np.empty(5, np.int64))
+                               np.empty(5, np.int64), np.empty(5, np.int64),
+                               np.empty(5, np.int8))
         assert np.array_equal(workers["status"], world[0]["status"])
 
 
