@@ -19,6 +19,7 @@ import kernels
 from kernels.reference import stream_key
 
 from . import __version__
+from .allocator import retain_freed_memory
 from .economy import Economy
 from .errors import ScenarioError
 from .invariants import InvariantError
@@ -122,6 +123,7 @@ class LaborMarketModel(mesa.Model):
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (
                 0.0 < scale <= 1.0):
             raise ScenarioError("<arguments>", "scale", scale, "a fraction in (0, 1]")
+        retain_freed_memory()   # monthly temporaries reuse freed memory: sim/allocator.py
         if rng is not None and seed is not None and rng != seed:
             raise ScenarioError("<arguments>", "seed", seed, f"the same value as rng={rng!r}")
         given = rng if rng is not None else seed
