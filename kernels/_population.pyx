@@ -426,7 +426,7 @@ cdef extern from *:
             int64_t* group_count, int64_t* long_term) {
         const __m512i risk_table = _mm512_loadu_si512((const void*)risk_words);
         const __m512i region_bound = _mm512_set1_epi8((char)regions);
-        const __m512i one8 = _mm512_set1_epi8(1), two8 = _mm512_set1_epi8(2);
+        const __m512i two8 = _mm512_set1_epi8(2);
         const __m512i three8 = _mm512_set1_epi8(3), five8 = _mm512_set1_epi8(5);
         const __m512i occupation_bound = _mm512_set1_epi16(occupations);
         const __m512i youth = _mm512_set1_epi16(youth_limit);
@@ -436,7 +436,6 @@ cdef extern from *:
         const __m512i five16 = _mm512_set1_epi16(5);
         const __m512d minus_zero = _mm512_set1_pd(-0.0);
         int16_t key_of[64];
-        uint8_t group_of[64];
         double add_1[64], add_2[64];
         int64_t long_term_all = 0, long_term_displaced = 0;
         int carry_key = -1;
@@ -492,8 +491,9 @@ cdef extern from *:
             long_term_all += __builtin_popcountll(long_term_rows);
             long_term_displaced += __builtin_popcountll(long_term_rows
                                                         & _mm512_test_epi8_mask(d, d));
-            /* Groups, ((gender * 3 + band) * 2 + migrant) * 5 + status, in bytes (adds:
-               there is no byte multiply). */
+            /* Groups, ((gender * 3 + band) * 2 + migrant) * 5 + status, counted from bit
+               masks of the rows: for each status present, each sex and age band, the
+               rows by popcount, and the migrants among them. */
             __m512i birth_0 = _mm512_loadu_si512((const void*)(birth_month + i));
             __m512i birth_1 = _mm512_loadu_si512((const void*)(birth_month + i + 32));
             __mmask64 past_youth = (__mmask64)_mm512_cmple_epi16_mask(birth_0, youth)
@@ -501,13 +501,27 @@ cdef extern from *:
             __mmask64 past_older = (__mmask64)_mm512_cmple_epi16_mask(birth_0, older)
                                    | (__mmask64)_mm512_cmple_epi16_mask(birth_1, older) << 32;
             __m512i mig = _mm512_loadu_si512((const void*)(migrant + i));
-            __m512i t = _mm512_add_epi8(_mm512_add_epi8(g, g), g);
-            t = _mm512_mask_add_epi8(t, past_youth, t, one8);
-            t = _mm512_mask_add_epi8(t, past_older, t, one8);
-            t = _mm512_add_epi8(t, t);
-            t = _mm512_mask_add_epi8(t, _mm512_test_epi8_mask(mig, mig), t, one8);
-            __m512i t4 = _mm512_add_epi8(_mm512_add_epi8(t, t), _mm512_add_epi8(t, t));
-            _mm512_storeu_si512((void*)group_of, _mm512_add_epi8(_mm512_add_epi8(t4, t), st));
+            uint64_t migrants = _mm512_test_epi8_mask(mig, mig);
+            uint64_t women = _mm512_test_epi8_mask(g, g);
+            uint64_t band[3];
+            band[0] = ~(past_youth | past_older);
+            band[1] = past_youth ^ past_older;
+            band[2] = past_youth & past_older;
+            for (int code = 0; code < 5; code++) {
+                uint64_t of_status = _mm512_cmpeq_epi8_mask(st, _mm512_set1_epi8((char)code));
+                if (!of_status)
+                    continue;
+                for (int sex = 0; sex < 2; sex++) {
+                    uint64_t of_sex = of_status & (sex ? women : ~women);
+                    for (int b = 0; b < 3; b++) {
+                        uint64_t rows = of_sex & band[b];
+                        int64_t all = __builtin_popcountll(rows);
+                        int64_t moved = __builtin_popcountll(rows & migrants);
+                        group_count[((sex * 3 + b) * 2) * 5 + code] += all - moved;
+                        group_count[((sex * 3 + b) * 2 + 1) * 5 + code] += moved;
+                    }
+                }
+            }
             /* The wage sums. The keys of the block's first and last rows hold their sums
                in registers, adding every row of the block in row order: the row's wage
                where it has the key, -0.0 (which leaves any sum as it is, bit for bit)
@@ -556,17 +570,6 @@ cdef extern from *:
                 j = __builtin_ctzll(other);
                 wage_sum[key_of[j]] += wage[i + j];
                 key_count[key_of[j]] += 1 + ((uint64_t)((risk >> j) & 1) << 32);
-            }
-            /* Eight copies of the group counts (see worker_statistics). */
-            for (j = 0; j < 64; j += 8) {
-                group_count[group_of[j]] += 1;
-                group_count[64 + group_of[j + 1]] += 1;
-                group_count[128 + group_of[j + 2]] += 1;
-                group_count[192 + group_of[j + 3]] += 1;
-                group_count[256 + group_of[j + 4]] += 1;
-                group_count[320 + group_of[j + 5]] += 1;
-                group_count[384 + group_of[j + 6]] += 1;
-                group_count[448 + group_of[j + 7]] += 1;
             }
         }
         if (carry_key >= 0)
@@ -873,6 +876,18 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
         group_count[j] = 0
     for j in range(BLOCK + 1):   # read before a full block has set them (a partial one)
         keys_after_previous[j] = -1
+    # Where the CPU has AVX-512 (see _use_wide_passes), the blocks go through
+    # labsim_statistics_x64 first: the range test, keys, at-risk bits (a table in a
+    # register), long-term counts and groups (popcounts of bit masks) for 64 rows at a
+    # time in vectors, and only the wage additions one row at a time, in row order:
+    # the keys of a block's first and last rows add every row of the block (-0.0 where
+    # the row is not theirs) in registers, with no branch on a change of key; the other
+    # rows add to wage_sum one by one. It stops at the first block with a row out of
+    # range (the portable loop carries on from there, so reports the same row with the
+    # same partial outputs) and hands its counts over every 2**16 blocks, as the
+    # portable loop does. At national scale this took the pass from ~23.5 to ~16 ms at
+    # month 4 and from ~27.5 to ~24.5 ms at month 106 (rows out of order: four rows in
+    # ten have neither key, and add one by one).
     cdef uint16_t risk_words[32]
     cdef int64_t long_term_wide[2]
     cdef Py_ssize_t start = 0, chunk_end, whole = n - n % BLOCK
@@ -1102,6 +1117,13 @@ def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,
             # same bits as the test on the status. A row of another status gets its own
             # wage back, the same bits. At national scale, month 105 (rows out of
             # order), this took the pass from ~21 to ~14 ms; month 3, ~14 to ~12.5 ms.
+            # Where the CPU has AVX-512 (see _use_wide_passes), the check and the
+            # update go through whole blocks in labsim_cells_ok_x64 and
+            # labsim_wages_x64: the factors gathered eight at a time (a block of one
+            # cell takes one), the floor by NumPy's maximum rule in mask registers. At
+            # national scale this took the pass from ~13.4 to ~7.2 ms at month 4 and
+            # from ~14.8 to ~10.2 ms at month 106 (month 106: the blocks all have
+            # several cells, and the gathers are most of what remains).
             if _wide_passes and n >= BLOCK:
                 _wages_x64(&status[0], &region[0], &skill[0], &wage[0], &factor[0],
                            minimum_wage, n)
