@@ -885,9 +885,11 @@ def worker_statistics(const int8_t[::1] region, const int8_t[::1] skill,
     # rows add to wage_sum one by one. It stops at the first block with a row out of
     # range (the portable loop carries on from there, so reports the same row with the
     # same partial outputs) and hands its counts over every 2**16 blocks, as the
-    # portable loop does. At national scale this took the pass from ~23.5 to ~16 ms at
-    # month 4 and from ~27.5 to ~24.5 ms at month 106 (rows out of order: four rows in
-    # ten have neither key, and add one by one).
+    # portable loop does. At national scale this took the pass from ~23 to ~16 ms at
+    # month 4 and from ~28 to ~24 ms at month 106 (rows out of order: half the rows
+    # have neither key, and add one by one). Counting the groups by a byte per row into
+    # eight copies, as the portable loop does, cost ~1 ms more; holding sixteen keys'
+    # sums in vector lanes, every row a masked add, was slower (~22 and ~33 ms).
     cdef uint16_t risk_words[32]
     cdef int64_t long_term_wide[2]
     cdef Py_ssize_t start = 0, chunk_end, whole = n - n % BLOCK
@@ -1121,9 +1123,9 @@ def update_incumbent_wages(const int8_t[::1] status, const int8_t[::1] region,
             # update go through whole blocks in labsim_cells_ok_x64 and
             # labsim_wages_x64: the factors gathered eight at a time (a block of one
             # cell takes one), the floor by NumPy's maximum rule in mask registers. At
-            # national scale this took the pass from ~13.4 to ~7.2 ms at month 4 and
-            # from ~14.8 to ~10.2 ms at month 106 (month 106: the blocks all have
-            # several cells, and the gathers are most of what remains).
+            # national scale this took the pass from ~13.3 to ~7.0 ms at month 4 and
+            # from ~14.9 to ~7.8 ms at month 106 (where nearly every block has several
+            # cells and gathers).
             if _wide_passes and n >= BLOCK:
                 _wages_x64(&status[0], &region[0], &skill[0], &wage[0], &factor[0],
                            minimum_wage, n)
