@@ -525,9 +525,10 @@ cdef extern from *:
             /* The wage sums. The keys of the block's first and last rows hold their sums
                in registers, adding every row of the block in row order: the row's wage
                where it has the key, -0.0 (which leaves any sum as it is, bit for bit)
-               where it does not, so the adds need no branch. Early in a run these two
-               keys hold 19 rows in 20; the other rows add to wage_sum one by one, in
-               row order. The last row's key carries its sum on to the next block. */
+               where it does not, so the adds need no branch. These two keys hold 93
+               rows in 100 at national scale, month 4 (51 at month 106); the other rows
+               add to wage_sum one by one, in row order. The last row's key carries its
+               sum on to the next block. */
             int first_key = (uint16_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(key_0));
             int last_key = (uint16_t)_mm_extract_epi16(_mm512_extracti32x4_epi32(key_1, 3), 7);
             __mmask64 in_1 = (__mmask64)_mm512_cmpeq_epi16_mask(key_0, _mm512_set1_epi16((short)first_key))
