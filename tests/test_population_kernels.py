@@ -739,3 +739,166 @@ def test_separations_due_both_paths_equal_reference_at_the_edges(wide, seed, n, 
     assert count == rows[reference][0]
     assert np.array_equal(out[:count], rows[reference][1][:count])
     assert (out[count:] == -7).all()
+
+
+@st.composite
+def statistics_inputs(draw):
+    """Rows in runs of one key or out of order over many 64-row blocks (tails of any
+    length), wages of every kind (NaN, infinities, signed zeros, subnormals), up to 600
+    occupations (above 512 the portable loop runs), and months and age limits that put
+    birth months on either side of the bands' edges."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.sampled_from([0, 1, 63, 64, 65, 127, 128, 129, 1000, 4099]))
+    n_regions = draw(st.sampled_from([1, 4, 20]))
+    n_occupations = draw(st.sampled_from([1, 7, 125, 512, 513, 600]))
+    special = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, -1.0, 1e308])
+    wage = np.where(rng.random(n) < 0.2, special[rng.integers(0, special.size, n)],
+                    rng.lognormal(12, 1, n))
+    p = {
+        "n_regions": n_regions,
+        "region": rng.integers(0, n_regions, n).astype(np.int8),
+        "skill": rng.integers(0, 3, n).astype(np.int8),
+        "status": rng.integers(0, 5, n).astype(np.int8),
+        "wage": wage,
+        "gender": rng.integers(0, 2, n).astype(np.int8),
+        "birth_month": rng.integers(-800, 40, n).astype(np.int16),
+        "migrant": rng.random(n) < 0.2,
+        "displaced": rng.random(n) < 0.3,
+        "unemployed_since": rng.integers(-40, 40, n).astype(np.int16),
+        "occupation": rng.integers(0, n_occupations, n).astype(np.int16),
+        "occupation_at_risk": (rng.random(n_occupations) < 0.4).astype(np.uint8),
+        "month": draw(st.sampled_from([0, 12, 40, 300])),
+        # Age limits in months; the older one below the youth one too (band 1 then
+        # holds those past the older limit only).
+        "ages": draw(st.sampled_from([(25 * 12, 55 * 12), (300, 300), (660, 300), (0, 900)])),
+    }
+    if draw(st.booleans()):   # runs of one key, a share of the rows moved
+        order = np.lexsort((p["status"], p["skill"], p["region"]))
+        moved = rng.random(n) < draw(st.sampled_from([0.0, 0.05, 0.5]))
+        order[moved] = rng.permutation(order[moved])
+        p = {k: (v[order] if isinstance(v, np.ndarray) and v.shape == (n,) else v)
+             for k, v in p.items()}
+    return p
+
+
+def _statistics_from(module, p, start=0.0):
+    """worker_statistics' outputs, added to outputs that hold ``start`` (0.0: zeroed)."""
+    size = p["n_regions"] * 15
+    out = [np.full(size, start), np.full(size, start), np.zeros(60),
+           np.zeros(2, dtype=np.int64), np.zeros(p["n_regions"])]
+    module.worker_statistics(p["region"], p["skill"], p["status"], p["wage"], p["gender"],
+                             p["birth_month"], p["migrant"].view(np.uint8),
+                             p["displaced"].view(np.uint8), p["unemployed_since"],
+                             p["occupation"], p["occupation_at_risk"], p["month"],
+                             *p["ages"], *out)
+    return [a.tobytes() for a in out]
+
+
+@PASS_PATHS
+@SETTINGS
+@given(p=statistics_inputs())
+def test_worker_statistics_both_paths_equal_reference_at_the_edges(wide, p):
+    with passes(wide):
+        ours = _statistics_from(_population, p)
+    assert ours == _statistics_from(reference, p)
+
+
+@PASS_PATHS
+@SETTINGS
+@given(p=statistics_inputs(), start=st.sampled_from([-0.0, 1.5, np.nan]),
+       zeros=st.booleans())
+def test_worker_statistics_adds_to_its_outputs_in_row_order_on_both_paths(wide, p, start,
+                                                                        zeros):
+    """Outputs that already hold a value: each wage sum adds its rows to it in row order
+    on both paths (the reference starts its sums from zero, so it is not the yardstick
+    here). Wages all -0.0 from -0.0: every sum stays -0.0, which an add of +0.0 for a
+    row of another key would turn to +0.0."""
+    if zeros:
+        p["wage"] = np.full(len(p["wage"]), -0.0)
+    with passes(False):
+        portable = _statistics_from(_population, p, start)
+    with passes(wide):
+        assert _statistics_from(_population, p, start) == portable
+
+
+_STATISTICS_COLUMNS = {"region": [-1, 20, 127, -128], "skill": [3, -1], "status": [5, -1],
+                       "gender": [2, -1], "occupation": [-1, 600, 32767]}
+
+
+@PASS_PATHS
+@SETTINGS
+@given(p=statistics_inputs(), column=st.sampled_from(sorted(_STATISTICS_COLUMNS)),
+       where=st.floats(0, 1, exclude_max=True), pick=st.integers(0, 3))
+def test_worker_statistics_reports_the_same_bad_row_on_both_paths(wide, p, column, where, pick):
+    """A row out of range anywhere (a full block or the tail): the same error, and the
+    same partial outputs as the portable loop's (every row before the bad one added)."""
+    n = len(p["region"])
+    if n == 0:
+        return
+    at = int(where * n)
+    values = _STATISTICS_COLUMNS[column]
+    p[column][at] = values[pick % len(values)]
+    if column == "occupation" and p[column][at] == 600:
+        p[column][at] = len(p["occupation_at_risk"])
+    outputs = {}
+    for path in (False, wide):
+        with passes(path):
+            with pytest.raises(ValueError, match="out of range") as error:
+                out = [np.zeros(p["n_regions"] * 15), np.zeros(p["n_regions"] * 15),
+                       np.zeros(60), np.zeros(2, np.int64), np.zeros(p["n_regions"])]
+                try:
+                    _population.worker_statistics(
+                        p["region"], p["skill"], p["status"], p["wage"], p["gender"],
+                        p["birth_month"], p["migrant"].view(np.uint8),
+                        p["displaced"].view(np.uint8), p["unemployed_since"], p["occupation"],
+                        p["occupation_at_risk"], p["month"], 25 * 12, 55 * 12, *out)
+                finally:
+                    outputs[path] = [a.tobytes() for a in out]
+            outputs[path].append(str(error.value))
+    assert outputs[wide] == outputs[False]
+    assert outputs[wide][-1].startswith(f"row {at}:")
+    # The partial outputs are the reference's over the rows before the bad one.
+    before = {k: (v[:at] if isinstance(v, np.ndarray) and v.shape == (n,) else v)
+              for k, v in p.items()}
+    assert [a.tobytes() for a in _statistics(reference, before)] == outputs[wide][:-1]
+
+
+@PASS_PATHS
+@SETTINGS
+@given(p=statistics_inputs(), minimum=st.sampled_from([0.0, -0.0, 1e5, np.inf, np.nan]),
+       cells=st.sampled_from([0, 1, 2]))
+def test_incumbent_wages_both_paths_equal_reference_at_the_edges(wide, p, minimum, cells):
+    """Wages of every kind against any minimum (NumPy's maximum: NaN kept, the second of
+    two equal zeros), statuses out of range (a negative one is paid, as in the
+    reference), factors of every kind; and a row out of range raising before any wage
+    is changed, on both paths."""
+    n = len(p["status"])
+    rng = np.random.default_rng(n)
+    status = p["status"].copy()
+    status[rng.random(n) < 0.05] = -3
+    factor = np.where(rng.random(p["n_regions"] * 3) < 0.2, np.array([0.0, -0.0, np.nan, np.inf])[
+        rng.integers(0, 4, p["n_regions"] * 3)], rng.uniform(0.5, 1.5, p["n_regions"] * 3))
+    if cells == 1 and n:   # a row whose cell is past the factors
+        p["region"][rng.integers(0, n)] = p["n_regions"]
+    if cells == 2 and n:
+        p["skill"][rng.integers(0, n)] = -1
+    results = []
+    for module, path in ((reference, False), (_population, False), (_population, wide)):
+        wage = p["wage"].copy()
+        with passes(path), np.errstate(invalid="ignore"):   # 0 * inf in the reference
+            try:
+                module.update_incumbent_wages(status, p["region"], p["skill"], wage, factor,
+                                              minimum)
+                error = None
+            except (ValueError, IndexError) as e:
+                error = str(e) if module is _population else "error"
+        results.append((error, wage.tobytes()))
+    (ref_error, ref_wage), portable, ours = results
+    assert ours == portable
+    if ours[0] is None:
+        assert ref_error is None and ours[1] == ref_wage
+    else:
+        bad = ((p["region"] < 0) | (p["skill"] < 0) | (p["skill"] > 2)
+               | (p["region"].astype(np.int64) * 3 + p["skill"] >= factor.size))
+        assert ours[0].startswith(f"row {np.flatnonzero(bad)[0]}:")
+        assert ours[1] == p["wage"].tobytes()   # nothing changed
