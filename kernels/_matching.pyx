@@ -596,11 +596,14 @@ cdef extern from *:
 # gather_job_seekers' scan, where the CPU has AVX-512 (F, BW, VL, DQ): the rows of a
 # block of 64 are tested at once, and the seekers' rows (about one in twenty) kept by a
 # compress into a short list; every 128 rows the listed seekers' columns are read and
-# written one seeker at a time, while those rows' lines are still near. The pass is
-# bound by memory (it streams the ids and the narrow columns, ~135 MB at national
-# scale): a shorter compute matters only as far as it keeps the loads going. Gathering
-# the columns with a compress each, 16 rows at a time, cost more than it saved; lists of
-# 512 rows or more let the lines go and were slower than the portable loop.
+# written one seeker at a time, while those rows' lines are still near. At national
+# scale (outputs already touched) this took the pass from ~8.4 to ~6.3 ms at month 4 and
+# from ~8.4 to ~5.4 ms at month 105. It is bound by memory (the ids and narrow columns
+# are ~135 MB; reading them alone takes ~4.6 ms): the shorter compute pays only as far
+# as it keeps the loads going. Lists of 512 and 1024 rows let the lines go (~8 and
+# ~9-10 ms, slower than the portable loop), and prefetching the narrow columns did not
+# bring them back; a compress per column, 16 rows at a time, saved less (~7.7 and
+# ~8.3 ms).
 # The rotation test is exact on 64-bit lanes, with no narrow case: (id + month) % period
 # == 0 on the wrapped int64 sum holds exactly when the period divides the sum's
 # magnitude, which a multiplication by the inverse of the period's odd part modulo 2**64
