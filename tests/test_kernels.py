@@ -461,6 +461,24 @@ _SEEKER_OUT = (np.int64, np.int64, np.int32, np.int32, np.int32, np.int32, np.fl
 _RESERVATION = (0.9, 0.45, 6.0, 1.10)   # ratio, benefit rate, benefit months, move premium
 
 
+#: gather_job_seekers scans 64 rows at a time where the CPU has AVX-512, with the portable
+#: loop otherwise (and for the tail): its tests run both.
+SCAN_PATHS = pytest.mark.parametrize("wide", [True, False], ids=["avx512-scan", "portable-scan"])
+
+
+@contextlib.contextmanager
+def scan(wide):
+    """Run gather_job_seekers' AVX-512 scan, or its portable loop."""
+    available = _matching._use_wide_scan(wide)
+    try:
+        if wide and not available:
+            pytest.skip("this CPU has no AVX-512 (F, BW, VL and DQ), so the wide scan cannot "
+                        "run here; the portable loop is tested by the other case")
+        yield
+    finally:
+        _matching._use_wide_scan(True)
+
+
 def _population_of(rng, n, n_regions, n_groups, n_occ, wide_ids=False):
     ids = rng.permutation(3 * n + 1)[:n].astype(np.int64)
     if wide_ids:     # id + month beyond 32 bits (and wrapping past int64) in some blocks
@@ -492,15 +510,17 @@ def _seeker_table(module, p, gathered, month, powers):
     return out
 
 
+@SCAN_PATHS
 @FAST
 @given(data=st.data())
-def test_gather_job_seekers_and_seeker_table_cython_equal_reference(data):
+def test_gather_job_seekers_and_seeker_table_cython_equal_reference(wide, data):
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     n = data.draw(st.integers(0, 300))
     n_regions, n_groups, n_occ = (data.draw(st.integers(1, 5)) for _ in range(3))
     p = _population_of(rng, n, n_regions, n_groups, n_occ, data.draw(st.booleans()))
     month, period = data.draw(st.integers(0, 40)), data.draw(st.integers(0, 12))
-    gathered = _gather(_matching, p, month, period)
+    with scan(wide):
+        gathered = _gather(_matching, p, month, period)
     for c, r in zip(gathered, _gather(reference, p, month, period)):
         assert c.dtype == r.dtype and np.array_equal(c, r)
     rows = np.empty(n, dtype=np.int64)
@@ -526,20 +546,105 @@ def test_gather_job_seekers_and_seeker_table_cython_equal_reference(data):
     assert got[6].tobytes() == want.tobytes()                  # the reservation wages
 
 
-def test_gather_job_seekers_rejects_an_occupation_or_group_out_of_range():
+@SCAN_PATHS
+@THOROUGH
+@given(data=st.data())
+def test_gather_job_seekers_equals_reference_at_the_edges(wide, data):
+    """Lengths across the 64-row blocks and 128-row batches of the wide scan, periods of
+    0, 1, powers of two and beyond 32 bits, months of either sign, and ids whose sum
+    with the month leaves 32 bits, is negative or wraps past int64 (the portable loop's
+    fallback to %)."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    n = data.draw(st.sampled_from([0, 1, 63, 64, 65, 127, 128, 129, 191, 256, 257, 700]))
+    n_regions, n_groups, n_occ = (data.draw(st.integers(1, 4)) for _ in range(3))
+    p = _population_of(rng, n, n_regions, n_groups, n_occ)
+    p["status"] = rng.choice(np.array([0, 0, 0, 0, 1, 2, 3, 4, -1], np.int8), n)
+    period = data.draw(st.sampled_from([0, 1, 2, 3, 7, 12, 64, 100, 2**31 - 1, 2**32 - 1,
+                                        2**32, 2**32 + 1, 3 * 2**40, 2**62, 2**63 - 1]))
+    month = data.draw(st.sampled_from([0, 5, 105, -7, 2**31, -(2**40), INT64_MAX]))
+    near = np.array([x % 2**64 for x in (
+        2**31 - 1, 2**32 - 1, 2**32, 2**32 + 99, 2**62, INT64_MAX, INT64_MAX - 4, INT64_MIN,
+        INT64_MIN + 3, -1, -100, -(2**32), period, 2 * period, period * (2**20 + 1),
+        -period)], np.uint64).view(np.int64)
+    # Ids near the limits in some blocks (whole blocks, so the portable loop's narrow test
+    # and its fallback both run), and multiples of the period less the month.
+    ids = p["worker_id"]
+    for block in range(0, n, 64):
+        if rng.random() < 0.5:
+            k = slice(block, block + 64)
+            ids[k] = np.where(rng.random(ids[k].size) < 0.5, rng.choice(near, ids[k].size),
+                              ids[k])
+            if period:
+                turn = rng.random(ids[k].size) < 0.3
+                ids[k][turn] = (rng.integers(-(2**20), 2**20, turn.sum()).astype(np.uint64)
+                                * np.uint64(period % 2**64) - np.uint64(month % 2**64)
+                                ).view(np.int64)
+    with scan(wide):
+        got = _gather(_matching, p, month, period)
+    for c, r in zip(got, _gather(reference, p, month, period)):
+        assert c.dtype == r.dtype and c.tobytes() == r.tobytes()
+
+
+@SCAN_PATHS
+def test_gather_job_seekers_rejects_an_occupation_or_group_out_of_range(wide):
     p = _population_of(np.random.default_rng(1), 70, 1, 1, 2)
     p["status"][:] = 3
-    for module in (_matching, reference):
-        bad = dict(p, occupation=p["occupation"].copy())
-        bad["occupation"][66] = 2
-        with pytest.raises(ValueError, match="out of range"):
-            _gather(module, bad, 5, 0)
-        bad = dict(p, group_of_occupation=np.array([0, 1], np.int32))
-        with pytest.raises(ValueError, match="out of range"):
-            _gather(module, bad, 5, 0)
-    with pytest.raises(ValueError, match="^row 66:"):
-        _gather(_matching, dict(p, region=np.where(np.arange(70) == 66, 1, 0).astype(np.int8)),
-                5, 0)
+    with scan(wide):
+        for module in (_matching, reference):
+            bad = dict(p, occupation=p["occupation"].copy())
+            bad["occupation"][66] = 2
+            with pytest.raises(ValueError, match="out of range"):
+                _gather(module, bad, 5, 0)
+            bad = dict(p, group_of_occupation=np.array([0, 1], np.int32))
+            with pytest.raises(ValueError, match="out of range"):
+                _gather(module, bad, 5, 0)
+        with pytest.raises(ValueError, match="^row 66:"):
+            _gather(_matching, dict(p, region=np.where(np.arange(70) == 66, 1, 0).astype(np.int8)),
+                    5, 0)
+
+
+def _gather_partly(p, month, period):
+    """gather_job_seekers' outputs (all of them, written or not) and its error."""
+    n = p["status"].size
+    out = [np.full(n, 99, dtype=dt) for dt in _GATHERED]
+    with pytest.raises(ValueError) as error:
+        _matching.gather_job_seekers(
+            p["status"], p["worker_id"], month, period, p["region"], p["occupation"],
+            p["skill"], p["unemployed_since"], p["group_of_occupation"], p["n_regions"],
+            p["n_groups"], *out)
+    return str(error.value), [column.tobytes() for column in out]
+
+
+@FAST
+@given(data=st.data())
+def test_gather_job_seekers_wide_scan_fails_as_the_portable_loop(data):
+    """A seeker's region, occupation or group out of range, anywhere (in a whole block of
+    the wide scan, in the tail, first in its block or not): both paths name the same row
+    and leave the same partial outputs."""
+    if not _matching._use_wide_scan(True):
+        pytest.skip("this CPU has no AVX-512 (F, BW, VL and DQ): only the portable loop runs")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    n = data.draw(st.integers(1, 600))
+    p = _population_of(rng, n, 3, 2, 4)
+    p["group_of_occupation"] = np.array([0, 1, 1, 5], np.int32)     # occupation 3: bad group
+    p["occupation"] %= 3
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, n - 1))
+        p["status"][at] = data.draw(st.sampled_from([0, 2, 3]))
+        column, value = data.draw(st.sampled_from([("region", 3), ("region", -1),
+                                                   ("occupation", 4), ("occupation", -2),
+                                                   ("occupation", 3)]))
+        p[column][at] = value
+    month, period = data.draw(st.integers(0, 40)), data.draw(st.sampled_from([0, 1, 3]))
+    try:
+        wide = _gather_partly(p, month, period)
+        _matching._use_wide_scan(False)
+        portable = _gather_partly(p, month, period)
+    except pytest.fail.Exception:
+        assume(False)                        # no seeker out of range after all
+    finally:
+        _matching._use_wide_scan(True)
+    assert wide == portable
 
 
 def test_seeker_table_rejects_a_row_or_bucket_out_of_range_or_too_few_powers():
