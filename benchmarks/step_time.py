@@ -27,10 +27,12 @@ month, and the output tables written; wall seconds and peak memory.
 
 This is a measure, not a test: it asserts nothing about speed, only that the two kernel
 backends agree. Results are printed and written as JSON (default
-``benchmarks/results/<date>[-quick|-mesa].json``). Usage::
+``benchmarks/results/<date>[-quick|-mesa][-portable].json``). Where the CPU has AVX-512
+some kernels use it (chosen at run time, the same results); ``--portable`` turns those
+paths off, to measure what a CPU without it gets. Usage::
 
     python benchmarks/step_time.py [--full] [--months N] [--warmup K] [--out PATH]
-                                   [--long-months N]
+                                   [--long-months N] [--portable]
                                    [--mesa-only | --no-mesa] [--mesa-months N] [--mesa-warmup K]
 """
 
@@ -59,6 +61,13 @@ MESA_SIZE = "100k"  # the Mesa baseline runs at this size, against labsim at the
 #: labsim's stages that the Mesa baseline implements: the like-for-like comparison.
 CORE_STAGES = ("separations", "vacancies", "matching", "wages")
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def kernels_wide_paths() -> dict:
+    """The AVX-512 paths the kernels use in this process (LABSIM_PORTABLE_KERNELS=1, set by
+    ``--portable``, turns them off)."""
+    import kernels
+    return kernels.wide_paths()
 
 
 def run_size(scale: float, months: int, warmup: int) -> dict:
@@ -99,6 +108,7 @@ def run_size(scale: float, months: int, warmup: int) -> dict:
     return {
         "scale": scale, "workers": len(m.workers), "firms": len(m.firms),
         "build_s": build_s, "months": months, "warmup": warmup,
+        "wide_paths": kernels_wide_paths(),
         "step_ms": [s * 1e3 for s in steps],
         "median_step_ms": statistics.median(steps) * 1e3, "max_step_ms": max(steps) * 1e3,
         "stage_ms": {k: v * 1e3 / months for k, v in m.stage_seconds.items()},
@@ -348,7 +358,10 @@ def print_tables(sizes: list[dict], kernel_rows: list[dict], info: dict) -> None
     print(f"Machine: {info['cpu_model']} ({info['cpu_count']} CPUs, "
           f"{info['mem_total_gb']:.1f} GB), Python {info['python']}, numpy {info['numpy']}")
     print(f"         {info['uname']}; single-threaded children; load average "
-          f"{info['load_average_1_5_15min'][0]:.1f} at the end\n")
+          f"{info['load_average_1_5_15min'][0]:.1f} at the end")
+    wide = sizes[0].get("wide_paths", {}) if sizes else {}
+    print("         AVX-512 paths: " + (", ".join(k for k, v in wide.items() if v) or "none")
+          + "\n")
     print(f"{'size':>6} {'workers':>10} {'firms':>8} {'build s':>8} {'median ms':>10} "
           f"{'max ms':>9} {'peak MB':>9}")
     for r in sizes:
@@ -384,6 +397,9 @@ def main() -> None:
     p.add_argument("--long-months", type=int, default=120,
                    help="months of the whole run timed at scale 1 with --full (default 120; "
                         "0 skips it)")
+    p.add_argument("--portable", action="store_true",
+                   help="turn off the kernels' AVX-512 paths (LABSIM_PORTABLE_KERNELS=1): "
+                        "what a CPU without AVX-512 gets; the results file ends -portable")
     p.add_argument("--single", type=float, help=argparse.SUPPRESS)
     p.add_argument("--long", type=float, help=argparse.SUPPRESS)
     p.add_argument("--kernels", action="store_true", help=argparse.SUPPRESS)
@@ -391,6 +407,8 @@ def main() -> None:
     a = p.parse_args()
     if a.full and a.mesa_only:
         p.error("--full and --mesa-only exclude each other")
+    if a.portable:   # the children inherit it
+        os.environ["LABSIM_PORTABLE_KERNELS"] = "1"
     if a.single is not None:
         print(json.dumps(run_size(a.single, a.months, a.warmup)))
         return
@@ -440,10 +458,12 @@ def main() -> None:
         print_mesa(baseline, ratio)
 
     today = datetime.date.today().isoformat()
-    suffix = "" if a.full else ("-mesa" if a.mesa_only else "-quick")
+    suffix = ("" if a.full else ("-mesa" if a.mesa_only else "-quick")) \
+        + ("-portable" if a.portable else "")
     out = a.out or Path(__file__).parent / "results" / f"{today}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"date": today, "full": a.full, "machine": info, "sizes": results, "long_run": long_run,
+    doc = {"date": today, "full": a.full, "portable_kernels": a.portable, "machine": info,
+           "sizes": results, "long_run": long_run,
            "kernels": kernel_rows, "mesa_baseline": baseline, "mesa_ratio": ratio}
     out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"\nwritten {out}")

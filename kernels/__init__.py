@@ -2,7 +2,9 @@
 
 ``kernels.backend`` is the compiled module set, or ``kernels.reference`` when the
 environment variable ``LABSIM_PURE_PYTHON=1`` asks for it on purpose. There is no silent
-fallback: a missing extension raises an ImportError that says how to build it.
+fallback: a missing extension raises an ImportError that says how to build it. Some
+compiled kernels have AVX-512 paths, chosen at run time where the CPU has them, with the
+same results as their portable loops; ``LABSIM_PORTABLE_KERNELS=1`` turns them off.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import os
 
 from . import reference
 
-__all__ = ["backend", "reference", "pure_python", "load_backend", "KERNELS"]
+__all__ = ["backend", "reference", "pure_python", "portable_loops", "wide_paths",
+           "load_backend", "KERNELS"]
 
 
 class _Backend:
@@ -25,6 +28,23 @@ class _Backend:
 def pure_python() -> bool:
     """True when ``LABSIM_PURE_PYTHON=1`` selects the NumPy reference."""
     return os.environ.get("LABSIM_PURE_PYTHON", "") == "1"
+
+
+def portable_loops() -> bool:
+    """True when ``LABSIM_PORTABLE_KERNELS=1`` turns off the kernels' AVX-512 paths (chosen
+    at run time where the CPU has them): the loops every x86-64 CPU runs, the same
+    results bit for bit, slower (for measuring what a CPU without AVX-512 gets)."""
+    return os.environ.get("LABSIM_PORTABLE_KERNELS", "") == "1"
+
+
+def wide_paths() -> dict[str, bool]:
+    """Which AVX-512 paths the compiled kernels use in this process, set from the CPU and
+    ``LABSIM_PORTABLE_KERNELS`` (for the benchmarks' records)."""
+    from . import _matching, _population
+    wanted = not portable_loops()
+    return {"matching_draws": _matching._use_wide_draws(wanted),
+            "job_seeker_scan": _matching._use_wide_scan(wanted),
+            "population_passes": _population._use_wide_passes(wanted)}
 
 
 #: Every kernel, by the compiled module that holds it; the reference has them all.
@@ -57,6 +77,10 @@ def load_backend(pure: bool | None = None) -> _Backend:
             "`python -m pip install -e .` (or `python setup.py build_ext --inplace`), "
             "or set LABSIM_PURE_PYTHON=1 to run the slower NumPy reference on purpose."
         ) from exc
+    if portable_loops():
+        _matching._use_wide_draws(False)
+        _matching._use_wide_scan(False)
+        _population._use_wide_passes(False)
     modules = {"_matching": _matching, "_retraining": _retraining, "_population": _population,
                "_draws": _draws, "_vacancies": _vacancies, "_firms": _firms}
     return _Backend("cython", **{name: getattr(modules[module], name)

@@ -432,6 +432,21 @@ def test_compiled_backend_is_cython():
     assert backend.retraining_progress is _retraining.retraining_progress
 
 
+def test_portable_kernels_on_request(monkeypatch):
+    """LABSIM_PORTABLE_KERNELS=1 turns every AVX-512 path off when the backend loads (the
+    digest test shows the results are the same); without it, wide_paths() follows the CPU."""
+    monkeypatch.setenv("LABSIM_PORTABLE_KERNELS", "1")
+    kernels.load_backend(pure=False)
+    try:
+        assert not any(kernels.wide_paths().values())
+    finally:
+        monkeypatch.delenv("LABSIM_PORTABLE_KERNELS")
+        used = kernels.wide_paths()
+    cpu = {"matching_draws": _matching._use_wide_draws(True),
+           "job_seeker_scan": _matching._use_wide_scan(True)}
+    assert {k: used[k] for k in cpu} == cpu
+
+
 def test_matching_rejects_arrays_of_inconsistent_lengths():
     rng = np.random.default_rng(0)
     S, V = 3, 2

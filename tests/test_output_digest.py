@@ -23,16 +23,18 @@ def test_small_run_matches_the_stored_digest(monkeypatch, pure):
 
 def test_small_run_with_the_portable_loops_matches_the_stored_digest(monkeypatch):
     """Where the CPU has AVX-512 the matching kernel draws 8 at a time and the population
-    passes test 16-64 rows at once; a machine without it runs the portable loops, and
-    must get the same outputs."""
+    passes and the job-seeker scan test 16-64 rows at once; a machine without it runs the
+    portable loops, and must get the same outputs."""
     from kernels import _matching, _population
     monkeypatch.setenv("LABSIM_PURE_PYTHON", "0")
     _matching._use_wide_draws(False)
+    _matching._use_wide_scan(False)
     _population._use_wide_passes(False)
     try:
         _assert_matches_stored_digest()
     finally:
         _matching._use_wide_draws(True)
+        _matching._use_wide_scan(True)
         _population._use_wide_passes(True)
 
 
