@@ -3,6 +3,7 @@
 * each worker is in exactly one status (a valid code);
 * an employee points to an active firm in its own region; any other status has firm -1;
 * firm employee counts equal the number of workers pointing to them;
+* a firm's productivity is that of its automation level (updated only where it changes);
 * no wage is NaN, infinite or negative, and the unemployed earn nothing;
 * worker ids are unique;
 * the population changes only through entry and retirement, and both are counted;
@@ -18,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .population import Status
+from .stages.automation import update_productivity
 
 __all__ = ["check_invariants", "InvariantError", "check_finite", "check_counters"]
 
@@ -64,6 +66,11 @@ def check_invariants(model) -> None:
             raise InvariantError(f"a firm's {name} is NaN or infinite")
     if (f.vacancies < 0).any() or (f.employees < 0).any():
         raise InvariantError("a firm has negative employees or vacancies")
+    before = f.productivity.copy()
+    update_productivity(model, np.arange(len(f)))
+    if not np.array_equal(f.productivity, before):
+        f.productivity[:] = before
+        raise InvariantError("a firm's productivity is not that of its automation level")
     if model.ever_automated.shape != (len(f),):
         raise InvariantError("ever_automated does not have one entry per firm row")
     if np.unique(w.worker_id).size != len(w):

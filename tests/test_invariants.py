@@ -57,6 +57,16 @@ def test_detects_firm_in_another_region():
     _broken(mutate)
 
 
+def test_detects_a_productivity_out_of_step_with_automation():
+    """The automation stage updates productivity only for firms that automated this
+    month; a firm whose level changed without it must fail the check."""
+    def automate_without_productivity(m):
+        m.firms.exposed_positions[0] = 10.0
+        m.firms.automated_routine[0] += 5.0
+
+    _broken(automate_without_productivity)
+
+
 def test_detects_uncounted_population_change():
     _broken(lambda m: m.workers.remove(np.array([0])))
 

@@ -25,7 +25,7 @@ import numpy as np
 from ..randomness import Stream, uniform_for
 from .separations import separate
 
-__all__ = ["automation", "technology_cost", "CHANNELS"]
+__all__ = ["automation", "technology_cost", "update_productivity", "CHANNELS"]
 
 CHANNELS = ("routine", "genai")
 
@@ -77,8 +77,7 @@ def automation(model) -> None:
         model.adoptions_total += int(adopting[c].sum())
         model.ever_automated[adopting[c]] = True
     if not adopting.any():
-        _update_productivity(model)
-        return
+        return   # nothing automated: productivity unchanged
     # The jobs each adoption can replace, both channels at once, from the candidates
     # (no worker has changed since they were found). Displacement in one channel cannot
     # change the other's rows: an occupation belongs to one channel only, and
@@ -88,6 +87,7 @@ def automation(model) -> None:
     model.kernels.exposed_in_adopting(candidate_row[:n_candidates],
                                       candidate_key[:n_candidates],
                                       adopting.view(np.uint8), exposed, counts)
+    automating = []   # firms whose automation level changes this month
     for c, channel in enumerate(CHANNELS):
         rows = exposed[c, :counts[c]]
         if rows.size == 0:
@@ -105,14 +105,20 @@ def automation(model) -> None:
         f.complementary_jobs[:] += model.new_job_ratio * per_firm
         model.displaced_total += displaced.size
         model.new_jobs_total += model.new_job_ratio * displaced.size
-    _update_productivity(model)
+        automating.append(np.flatnonzero(per_firm))
+    if automating:
+        update_productivity(model, np.unique(np.concatenate(automating)))
 
 
-def _update_productivity(model) -> None:
-    """A firm's productivity rises with its automation level (share of exposed positions)."""
+def update_productivity(model, firms: np.ndarray) -> None:
+    """A firm's productivity rises with its automation level (share of exposed positions),
+    for firm rows ``firms``. Only firms that automated this month change (the level of the
+    others, and of firms that enter with nothing automated, is what it was), so the
+    automation stage updates only those: the same values as recomputing every firm,
+    which took ~2.5 ms a month at national scale (checked with ``check_invariants``)."""
     f = model.firms
-    n_firms = len(f)
-    level = np.divide(f.automated_routine + f.automated_genai, f.exposed_positions,
-                      out=np.zeros(n_firms), where=f.exposed_positions > 0)
-    f.productivity[:] = 1.0 + model.scenario_data.params["wages"]["automation_productivity_gain"] \
-        * np.minimum(level, 1.0)
+    exposed = f.exposed_positions[firms]
+    level = np.divide(f.automated_routine[firms] + f.automated_genai[firms], exposed,
+                      out=np.zeros(firms.size), where=exposed > 0)
+    f.productivity[firms] = 1.0 + model.scenario_data.params["wages"][
+        "automation_productivity_gain"] * np.minimum(level, 1.0)
