@@ -632,7 +632,7 @@ cdef extern from *:
        count. *stop as in labsim_savings_x16 (the first block with an employee's firm
        out of range, or the tail; none of that block's rows is written). ``selected``
        is first made a bit set (bit f: firm f selected), and that a coarse one of 512
-       bits held in a register (see there); a block's employees whose firm's coarse bit
+       bits held in a register (see below); a block's employees whose firm's coarse bit
        is set are staged, and their firms' bits gathered 16 at a time when the stage
        fills. Where the bit set cannot be allocated, *stop is 0 and the portable loop
        does it all. */
@@ -654,9 +654,9 @@ cdef extern from *:
         /* A coarse bit set in a register: bit c when a firm in [c << shift, (c + 1) <<
            shift) is selected, for the 512 bits to cover every firm (1,024 firms a bit at
            national scale). The firms laid off from are few and their ids close (in a
-           120-month national run: 16 firms in the median month, at most 983, in 9 to 39
-           of the 368 coarse bits; 2 to 16 % of the employees pass), so most blocks need
-           no gather at all. */
+           120-month national run, 98 months lay off: 16 firms in 9 of the 368 coarse
+           bits in the median month, at most 983 firms in 39 bits; 0.1 to 16 % of the
+           employees pass), so most blocks need no gather at all. */
         int shift = 0;
         while (((n_firms - 1) >> shift) >= 512)
             shift++;
