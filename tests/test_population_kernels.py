@@ -902,3 +902,130 @@ def test_incumbent_wages_both_paths_equal_reference_at_the_edges(wide, p, minimu
                | (p["region"].astype(np.int64) * 3 + p["skill"] >= factor.size))
         assert ours[0].startswith(f"row {np.flatnonzero(bad)[0]}:")
         assert ours[1] == p["wage"].tobytes()   # nothing changed
+
+
+@PASS_PATHS
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([0, 1, 63, 64, 65, 129, 1000, 4099]),
+       n_firms=st.sampled_from([1, 5, 63, 64, 65, 511, 512, 513, 33000, 400000]),
+       selection=st.sampled_from(["none", "one", "few", "some", "all"]),
+       employees=st.sampled_from([0.0, 0.7, 1.0]), bad=st.sampled_from([0.0, 0.001, 0.05]))
+def test_employees_of_both_paths_equal_reference_at_the_edges(wide, seed, n, n_firms,
+                                                              selection, employees, bad):
+    """Any number of firms (the wide path's coarse table covers 512 firms a bit or
+    fewer), none to all of them selected (flags any non-zero byte), statuses out of
+    range, non-employees with any firm; an employee's firm out of range (negative, at or
+    past the firms, the int32 ends) raising on the first such row with the rows before
+    it written, as the portable loop leaves them, and nothing past them."""
+    rng = np.random.default_rng(seed)
+    status = np.where(rng.random(n) < employees, 0, rng.integers(-1, 6, n)).astype(np.int8)
+    firm = rng.integers(0, n_firms, n).astype(np.int32)
+    firm[(status != 0) & (rng.random(n) < 0.5)] = -1
+    odd = (status == 0) & (rng.random(n) < bad)
+    firm[odd] = rng.choice(np.array([-1, n_firms, -2**31, 2**31 - 1], np.int32), odd.sum())
+    flags = rng.integers(1, 256, n_firms).astype(np.uint8)
+    chosen = {"none": 0.0, "one": 1.0 / n_firms, "few": min(1.0, 5.0 / n_firms),
+              "some": 0.3, "all": 1.0}[selection]
+    selected = np.where(rng.random(n_firms) < chosen, flags, 0).astype(np.uint8)
+    if selection == "one":
+        selected[:] = 0
+        selected[rng.integers(0, n_firms)] = flags[0]
+    results = {}
+    for path in (False, wide):
+        rows = np.full(n, -7, np.int64)
+        with passes(path):
+            try:
+                count, error = _population.employees_of(status, firm, selected, rows), None
+            except ValueError as e:
+                count, error = None, str(e)
+        results[path] = (count, error, rows.tobytes())
+    assert results[wide] == results[False]
+    count, error, _ = results[wide]
+    rows = np.frombuffer(results[wide][2], np.int64)
+    in_range = (firm >= 0) & (firm < n_firms)
+    wanted = np.flatnonzero((status == 0) & in_range & (selected[np.where(in_range, firm, 0)] != 0))
+    if error is None:
+        assert np.array_equal(rows[:count], _rows(reference, "employees_of", status, firm,
+                                                  selected, n=n))
+        assert np.array_equal(rows[:count], wanted) and (rows[count:] == -7).all()
+    else:
+        first = np.flatnonzero((status == 0) & ~in_range)[0]
+        assert error.startswith(f"row {first}:")
+        before = wanted[wanted < first]
+        assert np.array_equal(rows[:before.size], before) and (rows[before.size:] == -7).all()
+
+
+@PASS_PATHS
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([0, 1, 63, 64, 65, 129, 1000, 4099]),
+       month=st.sampled_from([-2**40, -40000, -1, 0, 106, 800, 33000, 70000, 2**40]),
+       ages=st.lists(st.sampled_from([0.0, -3.0, 731.5, 732.0, 756.0, 1e4, 1e6]),
+                     min_size=2, max_size=2),
+       bad=st.sampled_from([0.0, 0.001, 0.05]))
+def test_retiring_rows_both_paths_equal_reference_at_the_edges(wide, seed, n, month, ages,
+                                                               bad):
+    """Birth months at the int16 ends, months and ages that put either gender's limit
+    anywhere (nobody, everyone, in between, fractional ages); a gender other than 0 or 1
+    (negative, 2, the int8 ends) raising on the first such row with the same rows
+    written on both paths: those of the blocks of 64 before its block, and perhaps
+    some of its block's."""
+    rng = np.random.default_rng(seed)
+    ends = np.array([-32768, -32767, -1, 0, 32766, 32767], np.int16)
+    birth_month = np.where(rng.random(n) < 0.3, ends[rng.integers(0, ends.size, n)],
+                           rng.integers(-32768, 32768, n)).astype(np.int16)
+    gender = rng.integers(0, 2, n).astype(np.int8)
+    odd = rng.random(n) < bad
+    gender[odd] = rng.choice(np.array([-128, -1, 2, 127], np.int8), odd.sum())
+    ages = np.array(ages, np.float64)
+    results = {}
+    for path in (False, wide):
+        rows = np.full(n, -7, np.int64)
+        with passes(path):
+            try:
+                count, error = _population.retiring_rows(birth_month, gender, month, ages,
+                                                         rows), None
+            except ValueError as e:
+                count, error = None, str(e)
+        results[path] = (count, error, rows.tobytes())
+    assert results[wide] == results[False]
+    count, error, _ = results[wide]
+    rows = np.frombuffer(results[wide][2], np.int64)
+    if error is None:
+        assert np.array_equal(rows[:count], _rows(reference, "retiring_rows", birth_month,
+                                                  gender, month, ages, n=n))
+        assert (rows[count:] == -7).all()
+    else:
+        first = np.flatnonzero(odd)[0]
+        assert error.startswith(f"row {first}:")
+        block = first - first % 64
+        age = month - birth_month[:block].astype(np.int64)
+        wanted = np.flatnonzero(age >= ages[gender[:block]])
+        assert np.array_equal(rows[:wanted.size], wanted)
+
+
+@PASS_PATHS
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([0, 1, 63, 64, 65, 129, 1000, 4099]),
+       month=st.sampled_from([-2**40, -32769, -32768, -32767, -1, 0, 7, 32766, 32767, 32768,
+                              2**40]),
+       share=st.sampled_from([0.0, 0.01, 0.5, 1.0]))
+def test_subsidised_rows_both_paths_equal_reference_at_the_edges(wide, seed, n, month, share):
+    """Months at and past the int16 range, subsidy ends at its ends, none to all of the
+    rows with a subsidy running, statuses out of range: the same rows in order, and
+    nothing written past them."""
+    rng = np.random.default_rng(seed)
+    ends = np.array([-32768, -32767, -1, 0, 7, 8, 32766, 32767], np.int16)
+    until = np.where(rng.random(n) < 0.5, ends[rng.integers(0, ends.size, n)],
+                     rng.integers(-32768, 32768, n)).astype(np.int16)
+    until[rng.random(n) >= share] = -32768
+    status = rng.integers(-2, 6, n).astype(np.int8)
+    status[rng.random(n) < 0.5] = 0
+    rows = {}
+    for module, path in ((reference, False), (_population, False), (_population, wide)):
+        out = np.full(n, -7, np.int64)
+        with passes(path):
+            count = module.subsidised_rows(until, status, month, out)
+        rows[path if module is _population else "reference"] = (count, out.tobytes())
+    assert rows[wide] == rows[False] == rows["reference"]
+    count, out = rows[wide][0], np.frombuffer(rows[wide][1], np.int64)
+    assert np.array_equal(out[:count], np.flatnonzero((until >= month) & (status == 0)))
