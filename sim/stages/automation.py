@@ -94,7 +94,7 @@ def automation(model) -> None:
             continue
         p = model.channel_exposure[w.occupation[rows]]
         u = uniform_for(model.seed, model.month, Stream.AUTOMATION_DISPLACEMENT, w.worker_id[rows], c)
-        displaced = rows[u < auto["adoption_step"] * p]
+        displaced = rows[np.flatnonzero(u < auto["adoption_step"] * p)]
         if displaced.size == 0:
             continue
         per_firm = np.bincount(w.firm[displaced], minlength=n_firms).astype(np.float64)

@@ -91,8 +91,10 @@ def enrol(model) -> None:
     # the same number per id, so deciding for them alone gives the same applicants, and
     # the age test and expected gains are computed for ~take_up of the unemployed (the
     # two tests are elementwise: their order does not change who passes both).
-    chance = uniform_for(model.seed, model.month, Stream.RETRAINING_CHOICE,
-                         unemployed_ids) < r["take_up"]
+    chance = np.flatnonzero(uniform_for(model.seed, model.month, Stream.RETRAINING_CHOICE,
+                                        unemployed_ids) < r["take_up"])
+    # Positions, then takes: a boolean selection of a few per cent of an int64 array
+    # took ~0.9 ms at national scale, flatnonzero and two takes ~0.25 ms.
     candidates, ids = unemployed[chance], unemployed_ids[chance]
     candidates, ids = _young_enough(model, candidates, ids)
     if candidates.size == 0 and _young_enough(model, unemployed, unemployed_ids)[0].size == 0:

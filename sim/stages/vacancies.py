@@ -84,8 +84,8 @@ def post_vacancies(model) -> None:
     redirect = eco.at_risk[occ] & (u[2] < level)
     complementary |= redirect
     # Drawn only where used (each draw is elementwise: the same values as drawing all).
-    occ[complementary] = draw_from_cdf_rows(model.complementary_cdf, sector[complementary],
-                                            u[1][complementary])
+    at = np.flatnonzero(complementary)   # positions: faster than three boolean selections
+    occ[at] = draw_from_cdf_rows(model.complementary_cdf, sector[at], u[1][at])
     firm_factor = f.wage_offer[firm] * np.sqrt(f.productivity[firm])
     region = f.region[firm].astype(np.int64)
 
