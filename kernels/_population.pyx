@@ -301,6 +301,25 @@ cdef extern from *:
         *stop = i;
     }
 
+    /* The rows of a 64-row block in ``wanted``, written to ``rows + count`` eight at a
+       time by compress and masked store (nothing past the new count); returns it. No
+       branch on each eight's mask: with 3 % of the rows wanted, scattered, a branch
+       there took subsidised_rows from ~2.1 to ~2.5 ms at national scale. */
+    LABSIM_WIDE static inline Py_ssize_t labsim_store_rows64(int64_t* rows, Py_ssize_t count,
+                                                             Py_ssize_t i, __mmask64 wanted) {
+        __m512i row = _mm512_add_epi64(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7),
+                                       _mm512_set1_epi64((long long)i));
+        for (int g = 0; g < 64; g += 8) {
+            __mmask8 w = (__mmask8)(wanted >> g);
+            int taken = __builtin_popcount(w);
+            _mm512_mask_storeu_epi64(rows + count, (__mmask8)((1u << taken) - 1u),
+                                     _mm512_maskz_compress_epi64(w, row));
+            count += taken;
+            row = _mm512_add_epi64(row, _mm512_set1_epi64(8));
+        }
+        return count;
+    }
+
     /* separations_due over whole blocks of 64 rows from row 0, for a month of at least
        -32768 (``month``: clamped to 32767, the same test on int16s): the rows written
        to ``rows``; returns their count. *stop as in labsim_savings_x16. */
@@ -308,7 +327,6 @@ cdef extern from *:
             const int16_t* separation_month, const int8_t* status, Py_ssize_t n,
             int16_t month, int64_t* rows, Py_ssize_t* stop) {
         const __m512i due = _mm512_set1_epi16(month), working = _mm512_set1_epi8(1);
-        const __m512i eight = _mm512_set1_epi64(8);
         Py_ssize_t i, count = 0;
         for (i = 0; i + 64 <= n; i += 64) {
             __mmask64 wanted = (__mmask64)_mm512_cmple_epi16_mask(
@@ -320,16 +338,7 @@ cdef extern from *:
             /* Employees and the self-employed: status <= 1, signed, as the portable test. */
             wanted &= _mm512_cmple_epi8_mask(_mm512_loadu_si512((const void*)(status + i)),
                                              working);
-            __m512i row = _mm512_add_epi64(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7),
-                                           _mm512_set1_epi64((long long)i));
-            for (int g = 0; g < 64; g += 8) {
-                __mmask8 w = (__mmask8)(wanted >> g);
-                int taken = __builtin_popcount(w);
-                _mm512_mask_storeu_epi64(rows + count, (__mmask8)((1u << taken) - 1u),
-                                         _mm512_maskz_compress_epi64(w, row));
-                count += taken;
-                row = _mm512_add_epi64(row, eight);
-            }
+            count = labsim_store_rows64(rows, count, i, wanted);
         }
         *stop = i;
         return count;
@@ -579,25 +588,6 @@ cdef extern from *:
         long_term[0] += long_term_all;
         long_term[1] += long_term_displaced;
         return i;
-    }
-
-    /* The rows of a 64-row block in ``wanted``, written to ``rows + count`` eight at a
-       time by compress and masked store (nothing past the new count); returns it. No
-       branch on each eight's mask: with 3 % of the rows wanted, scattered, a branch
-       there took subsidised_rows from ~2.1 to ~2.5 ms at national scale. */
-    LABSIM_WIDE static inline Py_ssize_t labsim_store_rows64(int64_t* rows, Py_ssize_t count,
-                                                             Py_ssize_t i, __mmask64 wanted) {
-        __m512i row = _mm512_add_epi64(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7),
-                                       _mm512_set1_epi64((long long)i));
-        for (int g = 0; g < 64; g += 8) {
-            __mmask8 w = (__mmask8)(wanted >> g);
-            int taken = __builtin_popcount(w);
-            _mm512_mask_storeu_epi64(rows + count, (__mmask8)((1u << taken) - 1u),
-                                     _mm512_maskz_compress_epi64(w, row));
-            count += taken;
-            row = _mm512_add_epi64(row, _mm512_set1_epi64(8));
-        }
-        return count;
     }
 
     /* employees_of's staged rows (``k`` of them, with their firms): their firms' bits,
