@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.invariants import check_invariants
@@ -212,3 +213,21 @@ def test_robot_tax_raises_revenue_once_positions_are_automated():
     m = _automate(robot_tax=0.3, months=36)
     public_accounts(m)
     assert m.accounts["revenue_robot_tax"] > 0
+
+
+@pytest.mark.parametrize("rate", [1.1754943508222875e-38, 5e-324])
+def test_a_vanishing_on_the_job_search_rate_is_no_search_after_month_0(tmp_path, rate):
+    """A rate so small that 1 / rate overflows an int64 (or is infinite) gets the longest
+    period: from month 1 nobody searches on the job, the same run as a rate of 0 (found
+    by the scenario fuzz test: the period once overflowed the kernel's int64)."""
+    from scenario_files import baseline_scenario, copy_scenario
+
+    runs = []
+    for value in (rate, 0.0):
+        document = baseline_scenario()
+        document["matching"]["on_the_job_search_rate"] = value
+        model = LaborMarketModel(copy_scenario(tmp_path, document, f"r{len(runs)}.toml"),
+                                 scale=0.001, rng=4)
+        model.run(3)
+        runs.append(model.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(runs[0], runs[1])

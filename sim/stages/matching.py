@@ -22,6 +22,9 @@ from .vacancies import N_GROUPS
 
 __all__ = ["matching", "reservation_wages", "reservation_wages_of", "job_seekers"]
 
+#: The longest on-the-job search period, months (see _on_the_job_period).
+LONGEST_SEARCH_PERIOD = 2**62
+
 #: What an employee (or a self-employed worker) needs to change jobs, relative to the
 #: current wage.
 MOVE_PREMIUM = 1.10
@@ -77,9 +80,19 @@ def _reservation_terms(model, unemployed_since: np.ndarray) -> tuple:
 
 
 def _on_the_job_period(model) -> int:
-    """Months between an employee's turns to search on the job (0: nobody does)."""
+    """Months between an employee's turns to search on the job (0: nobody does).
+
+    A rate so small that the period would pass ``LONGEST_SEARCH_PERIOD`` (2**62 months)
+    gets that period: an employee searches when ``(id + month) % period == 0``, and for
+    any period longer than every id + month that is the same test (only id + month = 0),
+    so the cap changes no result and keeps the period inside the kernels' int64."""
     rate = model.scenario_data.params["matching"]["on_the_job_search_rate"]
-    return max(int(round(1.0 / rate)), 1) if rate > 0 else 0
+    if rate <= 0:
+        return 0
+    months = 1.0 / rate
+    if not months < LONGEST_SEARCH_PERIOD:   # inf included
+        return LONGEST_SEARCH_PERIOD
+    return max(int(round(months)), 1)
 
 
 def job_seekers(model) -> np.ndarray:
