@@ -71,22 +71,30 @@ def test_detects_uncounted_population_change():
     _broken(lambda m: m.workers.remove(np.array([0])))
 
 
+def _with_a_stage_after_matching(monkeypatch, name, stage):
+    """A small model, checking its invariants, whose month runs ``stage`` right after
+    the stage after which the rows not working settle (NOT_WORKING_SETTLED_AFTER)."""
+    import sim.model
+
+    stages = list(sim.model.STAGES)
+    at = [n for n, _ in stages].index(sim.model.NOT_WORKING_SETTLED_AFTER) + 1
+    stages.insert(at, (name, stage))
+    monkeypatch.setattr(sim.model, "STAGES", tuple(stages))
+    model = LaborMarketModel(scale=0.001, rng=1, check_invariants=True)
+    model.stage_seconds[name] = 0.0
+    return model
+
+
 def test_detects_a_late_stage_that_moves_a_worker_from_work_into_unemployment(monkeypatch):
     """Stages after matching may look up not-working statuses among the rows not working
     after matching (sim.model.NOT_WORKING_SETTLED_AFTER): a later stage breaking that
     promise must fail the invariant check, not silently miss the worker."""
-    import sim.model
     from sim.stages.separations import separate
 
     def lay_off_one(model):
         separate(model, np.flatnonzero(model.workers.status == Status.EMPLOYED)[:1])
 
-    stages = list(sim.model.STAGES)
-    at = [name for name, _ in stages].index(sim.model.NOT_WORKING_SETTLED_AFTER) + 1
-    stages.insert(at, ("late_layoff", lay_off_one))
-    monkeypatch.setattr(sim.model, "STAGES", tuple(stages))
-    model = LaborMarketModel(scale=0.001, rng=1, check_invariants=True)
-    model.stage_seconds["late_layoff"] = 0.0
+    model = _with_a_stage_after_matching(monkeypatch, "late_layoff", lay_off_one)
     with pytest.raises(InvariantError, match="from work into not working"):
         model.step()
 
@@ -94,18 +102,12 @@ def test_detects_a_late_stage_that_moves_a_worker_from_work_into_unemployment(mo
 def test_detects_a_late_stage_that_changes_a_worker_id(monkeypatch):
     """The ids of the rows not working are gathered once after matching; a later stage
     that changed one (moving rows, say) would make draws use stale ids."""
-    import sim.model
 
     def swap_two_not_working_ids(model):
         rows = model.rows_with_status(Status.UNEMPLOYED)[:2]
         model.workers.worker_id[rows] = model.workers.worker_id[rows[::-1]]
 
-    stages = list(sim.model.STAGES)
-    at = [name for name, _ in stages].index(sim.model.NOT_WORKING_SETTLED_AFTER) + 1
-    stages.insert(at, ("late_swap", swap_two_not_working_ids))
-    monkeypatch.setattr(sim.model, "STAGES", tuple(stages))
-    model = LaborMarketModel(scale=0.001, rng=1, check_invariants=True)
-    model.stage_seconds["late_swap"] = 0.0
+    model = _with_a_stage_after_matching(monkeypatch, "late_swap", swap_two_not_working_ids)
     with pytest.raises(InvariantError, match="worker id changed"):
         model.step()
 
