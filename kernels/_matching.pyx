@@ -166,12 +166,16 @@ cdef extern from *:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
     }
     #else
-    /* Never called: labsim_cpu_has_wide_draws() is 0 here. */
+    /* Never called: labsim_cpu_has_wide_draws() is 0 here. Each wide
+       function is a macro for one that aborts (its arguments evaluated, so none is left
+       unused), not a copy of its signature. */
     #include <stdlib.h>
-    static void labsim_block_uniforms_x8(const uint64_t* stream, Py_ssize_t n,
-            uint64_t first_draw, Py_ssize_t n_draws, Py_ssize_t stride, double* out) { abort(); }
-    static void labsim_uniforms_x8(uint64_t key, const int64_t* ids, Py_ssize_t n,
-                                   uint64_t draw, double* out) { abort(); }
+    #ifndef LABSIM_WIDE_UNAVAILABLE
+    #define LABSIM_WIDE_UNAVAILABLE
+    static Py_ssize_t labsim_wide_unavailable(int none, ...) { (void)none; abort(); }
+    #endif
+    #define labsim_block_uniforms_x8(...) labsim_wide_unavailable(0, __VA_ARGS__)
+    #define labsim_uniforms_x8(...) labsim_wide_unavailable(0, __VA_ARGS__)
     static int labsim_cpu_has_wide_draws(void) { return 0; }
     #endif
     """
@@ -710,18 +714,15 @@ cdef extern from *:
                && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
     }
     #else
-    /* Never called: labsim_cpu_has_wide_scan() is 0 here. */
+    /* Never called: labsim_cpu_has_wide_scan() is 0 here. Each wide
+       function is a macro for one that aborts (its arguments evaluated, so none is left
+       unused), not a copy of its signature. */
     #include <stdlib.h>
-    static Py_ssize_t labsim_seekers_x16(
-            const int8_t* status, const int64_t* worker_id, int64_t month, uint64_t divisor,
-            const int8_t* region, const int16_t* occupation, const int8_t* skill,
-            const int16_t* unemployed_since, const int32_t* group_of_occupation,
-            int32_t n_occupations, int32_t n_regions, int32_t n_groups, Py_ssize_t n,
-            int64_t* out_row, int64_t* out_id, int16_t* out_bucket, int16_t* out_occupation,
-            int8_t* out_skill, int8_t* out_status, int16_t* out_unemployed_since,
-            Py_ssize_t* stop) {
-        abort();
-    }
+    #ifndef LABSIM_WIDE_UNAVAILABLE
+    #define LABSIM_WIDE_UNAVAILABLE
+    static Py_ssize_t labsim_wide_unavailable(int none, ...) { (void)none; abort(); }
+    #endif
+    #define labsim_seekers_x16(...) labsim_wide_unavailable(0, __VA_ARGS__)
     static int labsim_cpu_has_wide_scan(void) { return 0; }
     #endif
     """

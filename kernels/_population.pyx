@@ -779,62 +779,23 @@ cdef extern from *:
                && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
     }
     #else
-    /* Never called: labsim_cpu_has_wide_passes() is 0 here. */
+    /* Never called: labsim_cpu_has_wide_passes() is 0 here. Each wide
+       function is a macro for one that aborts (its arguments evaluated, so none is left
+       unused), not a copy of its signature. */
     #include <stdlib.h>
-    static Py_ssize_t labsim_savings_x16(
-            const int8_t* status, const int16_t* occupation, const int32_t* firm,
-            const double* wage, Py_ssize_t n, const uint32_t* exposed_bits,
-            const uint32_t* second_bits, const uint32_t* wrong_bits, Py_ssize_t occupations,
-            const double* exposure, const double* cost, Py_ssize_t n_firms, double* bill,
-            double* saving, int64_t* candidate_row, int64_t* candidate_key, Py_ssize_t* stop) {
-        abort();
-    }
-    static void labsim_count_x16(
-            const int8_t* status, const int8_t* region, const int8_t* sector, int8_t code,
-            Py_ssize_t n, int32_t n_sectors, int32_t cells, int64_t* counts,
-            Py_ssize_t* stop) {
-        abort();
-    }
-    static Py_ssize_t labsim_due_x64(
-            const int16_t* separation_month, const int8_t* status, Py_ssize_t n,
-            int16_t month, int64_t* rows, Py_ssize_t* stop) {
-        abort();
-    }
-    static Py_ssize_t labsim_cells_ok_x64(
-            const int8_t* region, const int8_t* skill, Py_ssize_t n, int16_t last_cell) {
-        abort();
-    }
-    static void labsim_wages_x64(
-            const int8_t* status, const int8_t* region, const int8_t* skill, double* wage,
-            const double* factor, double minimum_wage, Py_ssize_t n) {
-        abort();
-    }
-    static Py_ssize_t labsim_statistics_x64(
-            const int8_t* region, const int8_t* skill, const int8_t* status,
-            const double* wage, const int8_t* gender, const int16_t* birth_month,
-            const uint8_t* migrant, const uint8_t* displaced,
-            const int16_t* unemployed_since, const int16_t* occupation,
-            const uint16_t* risk_words, Py_ssize_t start, Py_ssize_t end, uint8_t regions,
-            int16_t occupations, int16_t youth_limit, int16_t older_limit,
-            int16_t since_limit, double* wage_sum, uint64_t* key_count,
-            int64_t* group_count, int64_t* long_term) {
-        abort();
-    }
-    static Py_ssize_t labsim_employees_x64(
-            const int8_t* status, const int32_t* firm, Py_ssize_t n,
-            const uint8_t* selected, Py_ssize_t n_firms, int64_t* rows, Py_ssize_t* stop) {
-        abort();
-    }
-    static Py_ssize_t labsim_retiring_x64(
-            const int16_t* birth_month, const int8_t* gender, Py_ssize_t n,
-            int32_t limit_0, int32_t limit_1, int64_t* rows, Py_ssize_t* stop) {
-        abort();
-    }
-    static Py_ssize_t labsim_subsidised_x64(
-            const int16_t* subsidy_until, const int8_t* status, Py_ssize_t n,
-            int16_t month, int64_t* rows, Py_ssize_t* stop) {
-        abort();
-    }
+    #ifndef LABSIM_WIDE_UNAVAILABLE
+    #define LABSIM_WIDE_UNAVAILABLE
+    static Py_ssize_t labsim_wide_unavailable(int none, ...) { (void)none; abort(); }
+    #endif
+    #define labsim_savings_x16(...) labsim_wide_unavailable(0, __VA_ARGS__)
+    #define labsim_count_x16(...) labsim_wide_unavailable(0, __VA_ARGS__)
+    #define labsim_due_x64(...) labsim_wide_unavailable(0, __VA_ARGS__)
+    #define labsim_cells_ok_x64(...) labsim_wide_unavailable(0, __VA_ARGS__)
+    #define labsim_wages_x64(...) labsim_wide_unavailable(0, __VA_ARGS__)
+    #define labsim_statistics_x64(...) labsim_wide_unavailable(0, __VA_ARGS__)
+    #define labsim_employees_x64(...) labsim_wide_unavailable(0, __VA_ARGS__)
+    #define labsim_retiring_x64(...) labsim_wide_unavailable(0, __VA_ARGS__)
+    #define labsim_subsidised_x64(...) labsim_wide_unavailable(0, __VA_ARGS__)
     static int labsim_cpu_has_wide_passes(void) { return 0; }
     #endif
     """
