@@ -45,6 +45,7 @@ from sim.metrics import OLDER_MIN_AGE, YOUTH_MAX_AGE  # noqa: E402
 from sim.model import LaborMarketModel  # noqa: E402
 from sim.population import N_STATUSES, Status  # noqa: E402
 from sim.stages.automation import CHANNELS, technology_cost  # noqa: E402
+from sim.stages.matching import on_the_job_period  # noqa: E402
 
 
 def _median_ms(call, prepare=lambda: (), calls: int = 5) -> float:
@@ -82,8 +83,7 @@ def kernel_calls(model, kernels) -> dict:
         kernels.update_incumbent_wages(w.status, w.region, w.skill, wage, factor,
                                        float(model.minimum_wage))
 
-    rate = model.scenario_data.params["matching"]["on_the_job_search_rate"]
-    period = max(int(round(1.0 / rate)), 1) if rate > 0 else 0
+    period = on_the_job_period(model)
     costs = np.array([technology_cost(model, channel) for channel in CHANNELS])
 
     def savings_outputs():

@@ -25,7 +25,8 @@ import numpy as np
 from ..randomness import Stream, uniform_for
 from .separations import separate
 
-__all__ = ["automation", "technology_cost", "update_productivity", "CHANNELS"]
+__all__ = ["automation", "technology_cost", "productivity_of", "update_productivity",
+           "CHANNELS"]
 
 CHANNELS = ("routine", "genai")
 
@@ -110,15 +111,21 @@ def automation(model) -> None:
         update_productivity(model, np.unique(np.concatenate(automating)))
 
 
-def update_productivity(model, firms: np.ndarray) -> None:
-    """A firm's productivity rises with its automation level (share of exposed positions),
-    for firm rows ``firms``. Only firms that automated this month change (the level of the
-    others, and of firms that enter with nothing automated, is what it was), so the
-    automation stage updates only those: the same values as recomputing every firm,
-    which took ~2.5 ms a month at national scale (checked with ``check_invariants``)."""
+def productivity_of(model, firms) -> np.ndarray:
+    """Productivity of firm rows ``firms`` (an index array or a slice): it rises with the
+    firm's automation level (share of exposed positions)."""
     f = model.firms
     exposed = f.exposed_positions[firms]
     level = np.divide(f.automated_routine[firms] + f.automated_genai[firms], exposed,
-                      out=np.zeros(firms.size), where=exposed > 0)
-    f.productivity[firms] = 1.0 + model.scenario_data.params["wages"][
-        "automation_productivity_gain"] * np.minimum(level, 1.0)
+                      out=np.zeros(exposed.size), where=exposed > 0)
+    return 1.0 + model.scenario_data.params["wages"]["automation_productivity_gain"] \
+        * np.minimum(level, 1.0)
+
+
+def update_productivity(model, firms: np.ndarray) -> None:
+    """Set the productivity of firm rows ``firms``. Only firms that automated this month
+    change (the level of the others, and of firms that enter with nothing automated, is
+    what it was), so the automation stage updates only those: the same values as
+    recomputing every firm, which took ~2.5 ms a month at national scale (checked with
+    ``check_invariants``)."""
+    model.firms.productivity[firms] = productivity_of(model, firms)

@@ -20,9 +20,10 @@ from ..population import Status
 from .separations import next_separation_month
 from .vacancies import N_GROUPS
 
-__all__ = ["matching", "reservation_wages", "reservation_wages_of", "job_seekers"]
+__all__ = ["matching", "reservation_wages", "reservation_wages_of", "job_seekers",
+           "on_the_job_period"]
 
-#: The longest on-the-job search period, months (see _on_the_job_period).
+#: The longest on-the-job search period, months (see on_the_job_period).
 LONGEST_SEARCH_PERIOD = 2**62
 
 #: What an employee (or a self-employed worker) needs to change jobs, relative to the
@@ -79,7 +80,7 @@ def _reservation_terms(model, unemployed_since: np.ndarray) -> tuple:
             float(model.unemployment_benefit), float(model.benefit_months), MOVE_PREMIUM)
 
 
-def _on_the_job_period(model) -> int:
+def on_the_job_period(model) -> int:
     """Months between an employee's turns to search on the job (0: nobody does).
 
     A rate so small that the period would pass ``LONGEST_SEARCH_PERIOD`` (2**62 months)
@@ -100,7 +101,7 @@ def job_seekers(model) -> np.ndarray:
     w = model.workers
     rows = np.empty(len(w), dtype=np.int64)
     count = model.kernels.job_seeker_rows(w.status, w.worker_id, model.month,
-                                          _on_the_job_period(model), rows)
+                                          on_the_job_period(model), rows)
     # Row order is enough: the matching kernel's result does not depend on the order.
     return rows[:count]
 
@@ -117,7 +118,7 @@ def matching(model) -> None:
     # first ``n`` entries are written (pages never touched cost nothing).
     found = {name: np.empty(len(w), dtype=dtype) for name, dtype in _GATHERED_COLUMNS}
     n = model.kernels.gather_job_seekers(
-        w.status, w.worker_id, model.month, _on_the_job_period(model), w.region,
+        w.status, w.worker_id, model.month, on_the_job_period(model), w.region,
         w.occupation, w.skill, w.unemployed_since, eco.isco_group.astype(np.int32),
         model.n_regions, N_GROUPS, *found.values())
     if n == 0:
