@@ -129,6 +129,24 @@ def _rows(module, name, *args, n):
     return out[:count]
 
 
+def _rows_on_both_paths(wide, name, *args, n):
+    """The row-listing kernel ``name`` on the portable loop and on path ``wide``: checks
+    they give the same count, error and every byte of ``rows`` (-7 past what they write),
+    and returns ``(count or None, error message or None, rows)``."""
+    results = {}
+    for path in (False, wide):
+        rows = np.full(n, -7, np.int64)
+        with passes(path):
+            try:
+                count, error = getattr(_population, name)(*args, rows), None
+            except ValueError as e:
+                count, error = None, str(e)
+        results[path] = (count, error, rows.tobytes())
+    assert results[wide] == results[False]
+    count, error, raw = results[wide]
+    return count, error, np.frombuffer(raw, np.int64)
+
+
 @SETTINGS
 @given(p=populations(), code=st.integers(0, 4))
 def test_rows_with_status_cython_equals_reference(p, code):
@@ -930,18 +948,7 @@ def test_employees_of_both_paths_equal_reference_at_the_edges(wide, seed, n, n_f
     if selection == "one":
         selected[:] = 0
         selected[rng.integers(0, n_firms)] = flags[0]
-    results = {}
-    for path in (False, wide):
-        rows = np.full(n, -7, np.int64)
-        with passes(path):
-            try:
-                count, error = _population.employees_of(status, firm, selected, rows), None
-            except ValueError as e:
-                count, error = None, str(e)
-        results[path] = (count, error, rows.tobytes())
-    assert results[wide] == results[False]
-    count, error, _ = results[wide]
-    rows = np.frombuffer(results[wide][2], np.int64)
+    count, error, rows = _rows_on_both_paths(wide, "employees_of", status, firm, selected, n=n)
     in_range = (firm >= 0) & (firm < n_firms)
     wanted = np.flatnonzero((status == 0) & in_range & (selected[np.where(in_range, firm, 0)] != 0))
     if error is None:
@@ -977,19 +984,8 @@ def test_retiring_rows_both_paths_equal_reference_at_the_edges(wide, seed, n, mo
     odd = rng.random(n) < bad
     gender[odd] = rng.choice(np.array([-128, -1, 2, 127], np.int8), odd.sum())
     ages = np.array(ages, np.float64)
-    results = {}
-    for path in (False, wide):
-        rows = np.full(n, -7, np.int64)
-        with passes(path):
-            try:
-                count, error = _population.retiring_rows(birth_month, gender, month, ages,
-                                                         rows), None
-            except ValueError as e:
-                count, error = None, str(e)
-        results[path] = (count, error, rows.tobytes())
-    assert results[wide] == results[False]
-    count, error, _ = results[wide]
-    rows = np.frombuffer(results[wide][2], np.int64)
+    count, error, rows = _rows_on_both_paths(wide, "retiring_rows", birth_month, gender, month,
+                                             ages, n=n)
     if error is None:
         assert np.array_equal(rows[:count], _rows(reference, "retiring_rows", birth_month,
                                                   gender, month, ages, n=n))
