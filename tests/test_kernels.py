@@ -6,8 +6,7 @@ import (it does not skip). Build them with ``python3 setup.py build_ext --inplac
 
 from __future__ import annotations
 
-import contextlib
-
+import kernel_paths
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -133,17 +132,9 @@ def match(module, market, **changes):
 DRAW_PATHS = pytest.mark.parametrize("wide", [True, False], ids=["avx512-draws", "portable-draws"])
 
 
-@contextlib.contextmanager
 def draws(wide):
     """Make the matching module's draws with the 8-lane path or the portable loops."""
-    available = _matching._use_wide_draws(wide)
-    try:
-        if wide and not available:
-            pytest.skip("this CPU has no AVX-512 (F and DQ), so the 8-lane draws cannot "
-                        "run here; the portable draws are tested by the other case")
-        yield
-    finally:
-        _matching._use_wide_draws(True)
+    return kernel_paths.path(_matching._use_wide_draws, wide, "F and DQ", "the 8-lane draws")
 
 
 @DRAW_PATHS
@@ -481,17 +472,9 @@ _RESERVATION = (0.9, 0.45, 6.0, 1.10)   # ratio, benefit rate, benefit months, m
 SCAN_PATHS = pytest.mark.parametrize("wide", [True, False], ids=["avx512-scan", "portable-scan"])
 
 
-@contextlib.contextmanager
 def scan(wide):
     """Run gather_job_seekers' AVX-512 scan, or its portable loop."""
-    available = _matching._use_wide_scan(wide)
-    try:
-        if wide and not available:
-            pytest.skip("this CPU has no AVX-512 (F, BW, VL and DQ), so the wide scan cannot "
-                        "run here; the portable loop is tested by the other case")
-        yield
-    finally:
-        _matching._use_wide_scan(True)
+    return kernel_paths.path(_matching._use_wide_scan, wide, "F, BW, VL and DQ", "the wide scan")
 
 
 def _population_of(rng, n, n_regions, n_groups, n_occ, wide_ids=False):

@@ -4,8 +4,7 @@ the job-seeker list, on random populations."""
 
 from __future__ import annotations
 
-import contextlib
-
+import kernel_paths
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -21,17 +20,10 @@ PASS_PATHS = pytest.mark.parametrize("wide", [True, False],
                                      ids=["avx512-passes", "portable-passes"])
 
 
-@contextlib.contextmanager
 def passes(wide):
     """Run the population kernels' AVX-512 passes, or their portable loops."""
-    available = _population._use_wide_passes(wide)
-    try:
-        if wide and not available:
-            pytest.skip("this CPU has no AVX-512 (F, BW, VL and DQ), so the wide passes "
-                        "cannot run here; the portable loops are tested by the other case")
-        yield
-    finally:
-        _population._use_wide_passes(True)
+    return kernel_paths.path(_population._use_wide_passes, wide, "F, BW, VL and DQ",
+                             "the wide passes")
 
 
 @st.composite

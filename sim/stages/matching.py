@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import Status
 from .separations import next_separation_month
 from .vacancies import N_GROUPS
 
